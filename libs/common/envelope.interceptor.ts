@@ -1,0 +1,79 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
+import { map, Observable } from 'rxjs';
+import { MESSAGE_METADATA } from './returns.decorator';
+import { Page, Pagination } from './envelope';
+import { publicBaseUrl, RequestLike } from './http';
+
+const HTTP_CODE_METADATA = '__httpCode__';
+
+/** Wraps every successful JSON answer in the contract's envelope (API.md, "Envelope"). */
+@Injectable()
+export class EnvelopeInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const handler = context.getHandler();
+    const req = context.switchToHttp().getRequest<RequestLike>();
+    const status: number =
+      this.reflector.get<number>(HTTP_CODE_METADATA, handler) ?? (req.method === 'POST' ? 201 : 200);
+    const message = this.reflector.get<string>(MESSAGE_METADATA, handler) ?? (status === 201 ? 'Created.' : 'OK.');
+
+    return next.handle().pipe(
+      map((result: unknown) => {
+        if (status === 204) return undefined;
+        const meta: Record<string, unknown> = { request_id: req.id, timestamp: new Date().toISOString() };
+        const body: Record<string, unknown> = {
+          success: true,
+          status,
+          code: status === 201 ? 'CREATED' : 'OK',
+          message,
+          data: result ?? null,
+          meta,
+        };
+        if (result instanceof Page) {
+          body.data = result.fields ? result.items.map((item) => pick(item, result.fields!)) : result.items;
+          meta.pagination = result.pagination;
+          body.links = this.links(req, result.pagination);
+        }
+        return body;
+      }),
+    );
+  }
+
+  private links(req: RequestLike, p: Pagination): Record<string, string | null> {
+    const url = new URL(this.adapterHost.httpAdapter.getRequestUrl(req), publicBaseUrl(req));
+    const at = (params: Record<string, string | number>) => {
+      const u = new URL(url);
+      for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v));
+      return u.toString();
+    };
+    if ('current_page' in p) {
+      return {
+        first: at({ page: 1 }),
+        last: at({ page: p.last_page }),
+        prev: p.current_page > 1 ? at({ page: Math.min(p.current_page - 1, p.last_page) }) : null,
+        next: p.current_page < p.last_page ? at({ page: p.current_page + 1 }) : null,
+      };
+    }
+    if ('next_cursor' in p) return { next: p.next_cursor ? at({ cursor: p.next_cursor }) : null };
+    return {
+      first: at({ offset: 0 }),
+      prev: p.offset > 0 ? at({ offset: Math.max(0, p.offset - p.limit) }) : null,
+      next: p.offset + p.limit < p.total ? at({ offset: p.offset + p.limit }) : null,
+    };
+  }
+}
+
+function pick(item: unknown, fields: string[]): unknown {
+  if (item === null || typeof item !== 'object') return item;
+  const source = item as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in source) out[f] = source[f];
+  return out;
+}

@@ -1,0 +1,124 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiError, ErrorCode } from './errors';
+import { RequestLike } from './http';
+import { assignRequestId } from './request-id';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.BAD_REQUEST,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  422: ErrorCode.VALIDATION_ERROR,
+  429: ErrorCode.RATE_LIMITED,
+  503: ErrorCode.SERVICE_UNAVAILABLE,
+};
+
+interface Rendered {
+  status: number;
+  code: string;
+  message: string;
+  meta: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/** PostgreSQL's "Key (email)=(a@b.c) already exists." → { email: ['has already been taken'] }. */
+function uniqueViolationErrors(detail: unknown): Record<string, string[]> | undefined {
+  const m = typeof detail === 'string' ? /^Key \(([^)]+)\)=/.exec(detail) : null;
+  if (!m) return undefined;
+  const fields = m[1].split(',').map((f) => f.trim()).filter((f) => f !== 'workspace_id');
+  return Object.fromEntries((fields.length ? fields : ['id']).map((f) => [f, ['has already been taken']]));
+}
+
+/**
+ * The one place a failure becomes an HTTP answer: every error, whoever threw it (our code, Nest,
+ * the HTTP platform's body parser, the database driver), leaves in the contract's envelope.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { httpAdapter } = this.adapterHost;
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<RequestLike & { raw?: RequestLike }>();
+    const res = ctx.getResponse();
+    const requestId = req.id ?? assignRequestId((req.raw ?? req) as never);
+    const r = this.render(exception, req, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
+
+    if (r.status >= 500) {
+      this.logger.error({ err: exception, request_id: requestId }, `${r.code}: unhandled error`);
+    }
+    for (const [name, value] of Object.entries(r.headers)) httpAdapter.setHeader(res, name, value);
+    httpAdapter.reply(
+      res,
+      {
+        success: false,
+        status: r.status,
+        code: r.code,
+        message: r.message,
+        data: null,
+        meta: { request_id: requestId, timestamp: new Date().toISOString(), ...r.meta },
+      },
+      r.status,
+    );
+  }
+
+  private render(exception: unknown, _req: RequestLike, method: string, url: string): Rendered {
+    if (exception instanceof ApiError) {
+      return { status: exception.getStatus(), code: exception.code, message: exception.message, meta: exception.meta, headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (status === 404 && /^Cannot /.test(exception.message)) {
+        return this.client(404, `No route ${method} ${url.split('?')[0]}.`);
+      }
+      if (status === 503 && typeof response === 'object' && response !== null) {
+        const { status: _s, ...checks } = response as Record<string, unknown>;
+        return { status, code: ErrorCode.SERVICE_UNAVAILABLE, message: 'A dependency is unavailable.', meta: checks, headers: {} };
+      }
+      if (status < 500) return this.client(status, this.messageOf(response, exception.message));
+      return this.internal();
+    }
+    const driverError = exception as { code?: unknown; detail?: unknown; driverError?: { code?: unknown; detail?: unknown } };
+    const pg = driverError?.driverError ?? driverError;
+    if (pg?.code === '23505') {
+      return { status: 409, code: ErrorCode.CONFLICT, message: 'A unique field is already taken.', meta: { errors: uniqueViolationErrors(pg.detail) ?? {} }, headers: {} };
+    }
+    // Errors the HTTP platforms raise before any handler runs (body parsers: malformed JSON, body
+    // too large, wrong content type) carry their own 4xx status.
+    const raw = exception as { status?: unknown; statusCode?: unknown; type?: unknown; code?: unknown };
+    const status = typeof raw?.statusCode === 'number' ? raw.statusCode : typeof raw?.status === 'number' ? raw.status : undefined;
+    if (status !== undefined && status >= 400 && status < 500) {
+      if (status === 400) return this.client(400, 'The request body is not valid JSON.');
+      if (status === 413) return this.client(413, 'The request body is larger than the 1 MB limit.');
+      if (status === 415) return this.client(415, 'Send the request body as application/json.');
+      return this.client(status, 'The request could not be processed.');
+    }
+    return this.internal();
+  }
+
+  private client(status: number, message: string): Rendered {
+    return { status, code: CODE_BY_STATUS[status] ?? ErrorCode.BAD_REQUEST, message, meta: {}, headers: {} };
+  }
+
+  private internal(): Rendered {
+    return { status: 500, code: ErrorCode.INTERNAL_ERROR, message: 'An unexpected error occurred. Quote the request id when reporting it.', meta: {}, headers: {} };
+  }
+
+  private messageOf(response: unknown, fallback: string): string {
+    if (typeof response === 'object' && response !== null && 'message' in response) {
+      const m = (response as { message: unknown }).message;
+      if (typeof m === 'string') return m;
+      if (Array.isArray(m)) return m.join('; ');
+    }
+    return fallback;
+  }
+}

@@ -1,0 +1,18 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newId } from './ids';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request's id: the caller's X-Request-ID when it is sane, else a new `req_…`. Memoised on the
+ * raw request so that every layer (the HTTP platform, the logger, the envelope) sees one value.
+ */
+export function assignRequestId(req: IncomingMessage & { id?: unknown }, res?: ServerResponse): string {
+  if (typeof req.id !== 'string') {
+    const given = req.headers['x-request-id'];
+    req.id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newId('req');
+  }
+  const id = req.id as string;
+  if (res && !res.headersSent && !res.hasHeader('X-Request-ID')) res.setHeader('X-Request-ID', id);
+  return id;
+}

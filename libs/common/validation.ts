@@ -1,0 +1,41 @@
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ApiError, FieldErrors } from './errors';
+
+function collect(errors: ValidationError[], into: FieldErrors, parent = ''): FieldErrors {
+  for (const e of errors) {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    if (e.constraints) {
+      const messages = Object.entries(e.constraints).map(([rule, msg]) =>
+        rule === 'whitelistValidation' ? `${path} is not an accepted field` : msg,
+      );
+      (into[path] ??= []).push(...messages);
+    }
+    if (e.children?.length) collect(e.children, into, path);
+  }
+  return into;
+}
+
+/**
+ * Bodies are validated strictly: unknown fields are refused (nobody can post `workspace_id` or
+ * `role` where they are not accepted), and each failing field is named in `meta.errors`.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDto = metadata.type === 'body' && typeof metadata.metatype === 'function' && metadata.metatype !== Object;
+    if (isDto && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw ApiError.badRequest('The request body must be a JSON object.');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new StrictValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => ApiError.validation(collect(errors, {})),
+  });
+}

@@ -1,0 +1,5 @@
+export * from './data-source';
+export * from './paginate';
+export * from './migrate';
+export * from './embedded-postgres';
+export * from './sql';

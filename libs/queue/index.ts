@@ -1,0 +1,5 @@
+export * from './redis';
+export * from './queues';
+export * from './local-redis';
+export * from './redis.module';
+export * from './bull';

@@ -1,0 +1,22 @@
+/** Queue names: one per kind of work, so each can be scaled and watched on its own. */
+export const Queues = {
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof Queues)[keyof typeof Queues];
+
+/** Job names and their payloads. */
+export const Jobs = {
+  purgeExpiredSessions: 'sessions.purge-expired',
+} as const;
+
+export interface JobPayloads {
+  [Jobs.purgeExpiredSessions]: Record<string, never>;
+}
+
+/** Defaults for every job: a few retries with exponential backoff, bounded history in Redis. */
+export const defaultJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 1000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+} as const;

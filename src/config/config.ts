@@ -1,0 +1,73 @@
+/**
+ * Configuration, read once at boot and validated: a bad or missing variable stops the process
+ * with one line naming it. `.env.example` lists every variable.
+ */
+export interface AppConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  httpAdapter: 'express' | 'fastify';
+  databaseUrl: string;
+  redisUrl: string;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  trustProxy: boolean;
+  publicUrl?: string;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const v = env[name] ?? fallback;
+  if (!values.includes(v as T)) throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${v}")`);
+  return v as T;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${v}")`);
+  return n;
+}
+
+function url(env: Env, name: string, protocols: string[]): string {
+  const v = env[name];
+  if (!v) throw new ConfigError(`${name} is required (${protocols.join(' or ')} URL); npm start sets it for you`);
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) throw new ConfigError(`${name} must be a ${protocols.join(' or ')} URL`);
+  return v;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
+  const jwtSecret = env.JWT_SECRET ?? '';
+  if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters (npm start generates one under .data/)');
+  const publicUrl = env.PUBLIC_URL || undefined;
+  if (publicUrl) url(env, 'PUBLIC_URL', ['http', 'https']);
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
+    redisUrl: url(env, 'REDIS_URL', ['redis', 'rediss']),
+    jwtSecret,
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
+    refreshTokenTtlDays: int(env, 'REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    trustProxy: oneOf(env, 'TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
+    publicUrl,
+    bodyLimitBytes: 1024 * 1024,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

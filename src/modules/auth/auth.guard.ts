@@ -1,0 +1,86 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiError, ErrorCode, header, RequestLike } from '@tessera/common';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
+import { AuthenticatedRequest, Principal, WorkspaceAccess } from './principal';
+import { grants, Scope } from './scopes';
+import { SessionsService } from './sessions.service';
+
+type GuardedRequest = RequestLike & AuthenticatedRequest & { params?: Record<string, string> };
+
+/** The presented secret: `Authorization: Bearer …` or `X-Api-Key: …`. */
+export function presentedCredential(req: RequestLike): string | null {
+  const apiKey = header(req, 'x-api-key');
+  if (apiKey) return apiKey.trim();
+  const authorization = header(req, 'authorization');
+  if (!authorization) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!m) throw ApiError.unauthorized('The Authorization header must be "Bearer <token>".');
+  return m[1];
+}
+
+/**
+ * Who is calling (authentication), in which workspace (tenancy), and whether they may (scopes ∩
+ * role). Every route is protected unless marked @Public(); @Authenticated() says what it needs.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+    private readonly workspaces: WorkspacesService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
+    const options = this.reflector.getAllAndOverride<AuthenticatedOptions>(AUTH_METADATA, targets) ?? {};
+    const req = context.switchToHttp().getRequest<GuardedRequest>();
+
+    const principal = await this.authenticate(req);
+    if (options.workspace) principal.workspace = await this.resolveWorkspace(req, principal, options.workspace);
+    this.authorize(principal, options.scopes ?? []);
+    req.principal = principal;
+    return true;
+  }
+
+  private async authenticate(req: GuardedRequest): Promise<Principal> {
+    const credential = presentedCredential(req);
+    if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
+    const claims = await this.sessions.verifyAccessToken(credential);
+    if (!claims || (await this.sessions.isRevoked(claims.sid))) throw ApiError.unauthorized();
+    return { kind: 'user', userId: claims.sub, credentialId: claims.sid, scopes: ['*'], boundWorkspaceId: claims.ws ?? null, workspace: null };
+  }
+
+  private async resolveWorkspace(req: GuardedRequest, principal: Principal, from: NonNullable<AuthenticatedOptions['workspace']>): Promise<WorkspaceAccess> {
+    const notFound = ApiError.notFound('Workspace');
+    let named: string | undefined;
+    if (from === 'header') {
+      named = header(req, 'x-workspace-id')?.trim() || undefined;
+      if (!named && !principal.boundWorkspaceId) {
+        throw new ApiError(400, ErrorCode.TENANT_CONTEXT_MISSING, 'This route acts in a workspace: send X-Workspace-ID (its id or slug).');
+      }
+    } else {
+      named = req.params?.[from.param];
+    }
+    const access = await this.workspaces.resolveAccess(named ?? principal.boundWorkspaceId!, principal.userId);
+    if (!access) throw notFound;
+    if (principal.boundWorkspaceId && access.id !== principal.boundWorkspaceId) {
+      if (from === 'header') throw ApiError.forbidden('This credential is bound to another workspace than the one X-Workspace-ID names.');
+      throw notFound;
+    }
+    if (principal.kind !== 'api_key' && !access.role) throw notFound;
+    return access;
+  }
+
+  private authorize(principal: Principal, required: Scope[]): void {
+    const missing = required.filter(
+      (scope) => !grants(principal.scopes, scope) || (principal.workspace !== null && principal.kind !== 'api_key' && !grants(principal.workspace.roleScopes, scope)),
+    );
+    if (missing.length) {
+      throw ApiError.forbidden(`Missing scope${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, missing);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiError } from '@tessera/common';
+import { UsersService } from '../users/users.service';
+import { UserEntity } from '../users/user.entity';
+import { WorkspaceEntity } from '../workspaces/workspace.entity';
+import { WorkspacesService } from '../workspaces/workspaces.service';
+import { SessionsService, TokenPair } from './sessions.service';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly users: UsersService,
+    private readonly workspaces: WorkspacesService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /** A new account, its first workspace (owned by it) and a session, all or nothing. */
+  async register(input: { name: string; email: string; password: string; workspace_name?: string }): Promise<{ user: UserEntity; workspace: WorkspaceEntity; pair: TokenPair }> {
+    const { user, workspace } = await this.ds.transaction(async (tx) => {
+      const user = await this.users.create(input, tx);
+      const workspace = await this.workspaces.create({ name: input.workspace_name ?? `${user.name}'s workspace` }, user.id, tx);
+      return { user, workspace };
+    });
+    return { user, workspace, pair: await this.sessions.start(user.id, null) };
+  }
+
+  async login(input: { email: string; password: string; workspace?: string }): Promise<{ user: UserEntity; pair: TokenPair }> {
+    const user = await this.users.verifyCredentials(input.email, input.password);
+    if (!user) throw ApiError.unauthorized('The e-mail or password is wrong.');
+    let workspaceId: string | null = null;
+    if (input.workspace) {
+      const access = await this.workspaces.resolveAccess(input.workspace, user.id);
+      if (!access?.role) throw ApiError.notFound('Workspace');
+      workspaceId = access.id;
+    }
+    return { user, pair: await this.sessions.start(user.id, workspaceId) };
+  }
+
+  async refresh(refreshToken: string): Promise<{ user: UserEntity; pair: TokenPair }> {
+    const { pair, userId } = await this.sessions.refresh(refreshToken);
+    return { user: await this.users.findById(userId), pair };
+  }
+}

@@ -1,0 +1,53 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension, ApiHeader, ApiSecurity } from '@nestjs/swagger';
+import { ApiErrors } from '@tessera/common';
+import { Scope } from './scopes';
+
+export const AUTH_METADATA = 'tessera:auth';
+export const PUBLIC_METADATA = 'tessera:public';
+
+/** Names of the security schemes in the OpenAPI document. */
+export const SecuritySchemes = {
+  bearer: 'bearer',
+  apiKeyHeader: 'api_key_header',
+} as const;
+
+export interface AuthenticatedOptions {
+  /** Scopes the caller needs, all of them. */
+  scopes?: Scope[];
+  /**
+   * Where the route's workspace comes from: `header` (the API key's own workspace, or
+   * X-Workspace-ID for JWTs and PATs) or a path parameter holding a workspace id or slug.
+   */
+  workspace?: 'header' | { param: string };
+}
+
+/**
+ * The one decorator a protected route carries: it tells the AuthGuard what to check and puts the
+ * same facts (security schemes with their scopes, X-Workspace-ID, 401/403/404) in the OpenAPI document.
+ */
+export function Authenticated(options: AuthenticatedOptions = {}): MethodDecorator {
+  const scopes = options.scopes ?? [];
+  const decorators: MethodDecorator[] = [
+    SetMetadata(AUTH_METADATA, options),
+    ApiSecurity(SecuritySchemes.bearer, scopes),
+    ApiSecurity(SecuritySchemes.apiKeyHeader, scopes),
+    ApiExtension('x-required-scopes', scopes),
+  ];
+  if (options.workspace === 'header') {
+    decorators.push(
+      ApiHeader({
+        name: 'X-Workspace-ID',
+        required: false,
+        description: 'Workspace id or slug. Needed with a JWT or a personal access token not bound to a workspace; an API key acts in its own workspace.',
+      }),
+    );
+  }
+  decorators.push(ApiErrors(401, 403, ...(options.workspace ? [404] : [])));
+  return applyDecorators(...decorators);
+}
+
+/** A route anyone may call (sign-up, login, health). */
+export function Public(): MethodDecorator {
+  return SetMetadata(PUBLIC_METADATA, true);
+}

@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { AccountFieldsDto } from '../../users/dto/user.dto';
+
+export class RegisterDto extends AccountFieldsDto {
+  @ApiPropertyOptional({ maxLength: 255, description: "Name of the first workspace; defaults to \"<name>'s workspace\"." })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(255)
+  workspace_name?: string;
+}
+
+export class LoginDto {
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @IsEmail() @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ example: 'correct horse battery staple' })
+  @IsString() @IsNotEmpty() @MaxLength(128)
+  password: string;
+
+  @ApiPropertyOptional({ description: 'A workspace id or slug: the access token is then bound to it and needs no X-Workspace-ID.' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64)
+  workspace?: string;
+}
+
+export class RefreshDto {
+  @ApiProperty({ example: 'tsr_rt_…' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  refresh_token: string;
+}

@@ -1,0 +1,46 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiError } from '@tessera/common';
+
+export type Tier = 'free' | 'starter' | 'pro' | 'business' | 'agency' | 'enterprise';
+export const TIERS: readonly Tier[] = ['free', 'starter', 'pro', 'business', 'agency', 'enterprise'];
+
+export interface WorkspaceAccess {
+  id: string;
+  slug: string;
+  tier: Tier;
+  /** The caller's role in it: a built-in role name (API keys act with their own scopes only). */
+  role: string | null;
+  /** What that role may do. */
+  roleScopes: readonly string[];
+}
+
+/** Who is calling, resolved by the AuthGuard and attached to the request. */
+export interface Principal {
+  kind: 'user' | 'api_key' | 'pat';
+  userId: string | null;
+  /** The session family (JWT), API key or token the request was made with. */
+  credentialId: string;
+  /** Scopes the credential itself carries (a user's JWT carries every scope). */
+  scopes: readonly string[];
+  /** A workspace the credential is bound to, if any. */
+  boundWorkspaceId: string | null;
+  /** The workspace of this request, for workspace routes. */
+  workspace: WorkspaceAccess | null;
+}
+
+export interface AuthenticatedRequest {
+  principal?: Principal;
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw ApiError.unauthorized();
+  return principal;
+});
+
+/** The workspace of a workspace route (its guard has already resolved it). */
+export const CurrentWorkspace = createParamDecorator((_: unknown, ctx: ExecutionContext): WorkspaceAccess => {
+  const workspace = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal?.workspace;
+  if (!workspace) throw ApiError.unauthorized();
+  return workspace;
+});

@@ -1,0 +1,29 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { Jobs, Queues } from '@tessera/queue';
+import { SessionsService } from './sessions.service';
+
+/** Deletes refresh tokens that expired more than a day ago, every hour. */
+@Processor(Queues.maintenance)
+export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(PurgeSessionsProcessor.name);
+
+  constructor(
+    private readonly sessions: SessionsService,
+    @InjectQueue(Queues.maintenance) private readonly queue: Queue,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(Jobs.purgeExpiredSessions, { every: 3_600_000 }, { name: Jobs.purgeExpiredSessions, data: {} });
+  }
+
+  async process(job: Job): Promise<{ deleted: number }> {
+    if (job.name !== Jobs.purgeExpiredSessions) throw new Error(`no handler for job ${job.name}`);
+    const deleted = await this.sessions.purgeExpired();
+    this.logger.log({ deleted }, 'expired refresh tokens purged');
+    return { deleted };
+  }
+}

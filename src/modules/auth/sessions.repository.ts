@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, LessThan } from 'typeorm';
+import { RefreshTokenEntity } from './refresh-token.entity';
+
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  private repo(tx?: EntityManager) {
+    return (tx ?? this.ds.manager).getRepository(RefreshTokenEntity);
+  }
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(work);
+  }
+
+  findByHash(tokenHash: Buffer): Promise<RefreshTokenEntity | null> {
+    return this.repo().findOneBy({ tokenHash });
+  }
+
+  async insert(token: RefreshTokenEntity, tx?: EntityManager): Promise<void> {
+    await this.repo(tx).insert(token);
+  }
+
+  /** Marks a token used; false when someone else used or revoked it first (a replay race). */
+  async markRotated(id: string, tx: EntityManager): Promise<boolean> {
+    const result = await this.repo(tx).update({ id, rotatedAt: IsNull(), revokedAt: IsNull() }, { rotatedAt: new Date() });
+    return (result.affected ?? 0) === 1;
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.repo().update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  /** Revokes every live session of a user; returns their family ids. */
+  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<string[]> {
+    const rows: Array<{ family_id: string }> = await this.ds.query(
+      `UPDATE refresh_tokens SET revoked_at = now()
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND ($2::text IS NULL OR family_id <> $2)
+        RETURNING family_id`,
+      [userId, exceptFamilyId ?? null],
+    );
+    return [...new Set(rows.map((r) => r.family_id))];
+  }
+
+  /** Deletes tokens that expired more than a day ago; returns how many. */
+  async purgeExpired(now = new Date()): Promise<number> {
+    const result = await this.repo().delete({ expiresAt: LessThan(new Date(now.getTime() - 24 * 3600 * 1000)) });
+    return result.affected ?? 0;
+  }
+}

@@ -1,0 +1,131 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import Redis from 'ioredis';
+import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
+import { REDIS } from '@tessera/queue';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { SessionsRepository } from './sessions.repository';
+
+export const REFRESH_TOKEN_PREFIX = 'tsr_rt_';
+const REVOKED_KEY = (familyId: string) => `tessera:auth:revoked-session:${familyId}`;
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  ws?: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/**
+ * Sign-in sessions: a short-lived JWT plus an opaque refresh token that rotates on every use.
+ * Presenting a refresh token that was already rotated means it leaked: the whole family dies.
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly jwt: JwtService,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a new session family for a user, optionally bound to a workspace. */
+  async start(userId: string, workspaceId: string | null): Promise<TokenPair> {
+    return this.issue(userId, workspaceId, newId('ses'));
+  }
+
+  async refresh(refreshToken: string): Promise<{ pair: TokenPair; userId: string }> {
+    const invalid = ApiError.unauthorized('The refresh token is invalid, expired or revoked.');
+    if (!refreshToken.startsWith(REFRESH_TOKEN_PREFIX)) throw invalid;
+    const token = await this.repo.findByHash(hashSecret(refreshToken));
+    if (!token || token.revokedAt || token.expiresAt <= new Date()) throw invalid;
+    if (token.rotatedAt) {
+      await this.revokeFamily(token.familyId);
+      throw ApiError.unauthorized('This refresh token was already used: the session has been revoked. Sign in again.');
+    }
+    const pair = await this.repo.transaction(async (tx) => {
+      if (!(await this.repo.markRotated(token.id, tx))) return null;
+      return this.issue(token.userId, token.workspaceId, token.familyId, tx);
+    });
+    if (!pair) {
+      await this.revokeFamily(token.familyId);
+      throw ApiError.unauthorized('This refresh token was already used: the session has been revoked. Sign in again.');
+    }
+    return { pair, userId: token.userId };
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.repo.revokeFamily(familyId);
+    await this.markRevoked([familyId]);
+  }
+
+  /** Ends every session of a user (password reset or change), but the one named. */
+  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<void> {
+    await this.markRevoked(await this.repo.revokeAllForUser(userId, exceptFamilyId));
+  }
+
+  /** Revokes the session a refresh token belongs to, if the token exists and is the user's. */
+  async revokeByRefreshToken(refreshToken: string, userId?: string): Promise<boolean> {
+    if (!refreshToken.startsWith(REFRESH_TOKEN_PREFIX)) return false;
+    const token = await this.repo.findByHash(hashSecret(refreshToken));
+    if (!token || (userId && token.userId !== userId)) return false;
+    await this.revokeFamily(token.familyId);
+    return true;
+  }
+
+  /** Whether a session was revoked while its access tokens may still be unexpired. */
+  async isRevoked(familyId: string): Promise<boolean> {
+    return (await this.redis.exists(REVOKED_KEY(familyId))) === 1;
+  }
+
+  async verifyAccessToken(token: string): Promise<AccessClaims | null> {
+    try {
+      const claims = await this.jwt.verifyAsync<AccessClaims & { typ?: string }>(token);
+      if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
+      return claims;
+    } catch {
+      return null;
+    }
+  }
+
+  purgeExpired(): Promise<number> {
+    return this.repo.purgeExpired();
+  }
+
+  private async markRevoked(familyIds: string[]): Promise<void> {
+    if (!familyIds.length) return;
+    // Access tokens live at most accessTokenTtlSeconds: the mark only has to outlive them.
+    const pipeline = this.redis.pipeline();
+    for (const id of familyIds) pipeline.set(REVOKED_KEY(id), '1', 'EX', this.config.accessTokenTtlSeconds + 60);
+    await pipeline.exec();
+  }
+
+  private async issue(userId: string, workspaceId: string | null, familyId: string, tx?: Parameters<SessionsRepository['insert']>[1]): Promise<TokenPair> {
+    const refreshToken = newSecret(REFRESH_TOKEN_PREFIX);
+    const now = new Date();
+    await this.repo.insert(
+      Object.assign(new RefreshTokenEntity(), {
+        id: newId('ses'),
+        familyId,
+        userId,
+        workspaceId,
+        tokenHash: hashSecret(refreshToken),
+        expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlDays * 86_400_000),
+        rotatedAt: null,
+        revokedAt: null,
+        createdAt: now,
+      }),
+      tx,
+    );
+    const claims: AccessClaims & { typ: string } = { sub: userId, sid: familyId, typ: 'access', ...(workspaceId ? { ws: workspaceId } : {}) };
+    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.accessTokenTtlSeconds, jwtid: newId('ses').slice(4) });
+    return { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: this.config.accessTokenTtlSeconds };
+  }
+}

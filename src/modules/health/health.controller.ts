@@ -1,0 +1,52 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { Returns } from '@tessera/common';
+import { REDIS } from '@tessera/queue';
+import { Public } from '../auth/authenticated.decorator';
+
+export class HealthDto {
+  @ApiProperty({ example: 'ok', enum: ['ok', 'degraded', 'error'] }) status: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { database: { status: 'up' }, redis: { status: 'up' } } })
+  checks?: Record<string, unknown>;
+}
+
+@ApiTags('Health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @Returns(HealthDto, 'Alive.')
+  live(): HealthDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer', description: '503 SERVICE_UNAVAILABLE, in the error envelope, when one does not.' })
+  @Returns(HealthDto, 'Ready.', { errors: [503] })
+  async ready(): Promise<HealthDto> {
+    const result = await this.health.check([
+      () => this.db.pingCheck('database', { timeout: 1500 }),
+      async () => {
+        const check = this.indicators.check('redis');
+        try {
+          await Promise.race([this.redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1500))]);
+          return check.up();
+        } catch (err) {
+          return check.down({ message: err instanceof Error ? err.message : 'unreachable' });
+        }
+      },
+    ]);
+    return { status: result.status, checks: result.details };
+  }
+}

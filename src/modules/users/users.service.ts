@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ApiError, newId } from '@tessera/common';
+import { isUniqueViolation } from '@tessera/database';
+import { hashPassword, verifyPassword } from './password-hasher';
+import { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+/** Accounts: who people are and how they prove it. Membership lives in the workspaces module. */
+@Injectable()
+export class UsersService {
+  constructor(private readonly users: UsersRepository) {}
+
+  async findById(id: string): Promise<UserEntity> {
+    const user = await this.users.findById(id);
+    if (!user) throw ApiError.notFound('User');
+    return user;
+  }
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findByEmail(email);
+  }
+
+  async create(input: { name: string; email: string; password: string }, tx?: EntityManager): Promise<UserEntity> {
+    const now = new Date();
+    const user = Object.assign(new UserEntity(), {
+      id: newId('usr'),
+      name: input.name.trim(),
+      email: input.email.trim().toLowerCase(),
+      passwordHash: await hashPassword(input.password),
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.users.insert(user, tx);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw ApiError.conflict('An account with this e-mail already exists.', { email: ['has already been taken'] });
+      throw err;
+    }
+    const { passwordHash: _, ...visible } = user;
+    return Object.assign(new UserEntity(), visible);
+  }
+
+  /** The user whose e-mail and password match, else null; both failure paths cost one argon2 verification. */
+  async verifyCredentials(email: string, password: string): Promise<UserEntity | null> {
+    const user = await this.users.findWithPasswordByEmail(email.trim());
+    const ok = await verifyPassword(user?.passwordHash ?? null, password);
+    return ok && user ? user : null;
+  }
+
+  async updateProfile(id: string, patch: { name?: string; email?: string }, tx?: EntityManager): Promise<UserEntity> {
+    const changes: { name?: string; email?: string } = {};
+    if (patch.name !== undefined) changes.name = patch.name.trim();
+    if (patch.email !== undefined) changes.email = patch.email.trim().toLowerCase();
+    if (Object.keys(changes).length) {
+      try {
+        await this.users.update(id, changes, tx);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw ApiError.conflict('An account with this e-mail already exists.', { email: ['has already been taken'] });
+        throw err;
+      }
+    }
+    const user = await this.users.findById(id, tx);
+    if (!user) throw ApiError.notFound('User');
+    return user;
+  }
+
+  async changePassword(id: string, currentPassword: string | undefined, newPassword: string): Promise<void> {
+    if (!currentPassword) throw ApiError.validation({ current_password: ['is required to change the password'] });
+    const ok = await verifyPassword(await this.users.getPasswordHash(id), currentPassword);
+    if (!ok) throw ApiError.validation({ current_password: ['is not the current password'] });
+    await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
+  }
+
+  async setPassword(id: string, newPassword: string): Promise<void> {
+    await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
+  }
+}

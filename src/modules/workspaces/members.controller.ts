@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiError, isId, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
+import { BUILT_IN_ROLES } from '../auth/roles';
+import { Scope } from '../auth/scopes';
+import { AddMemberDto, UpdateMemberDto } from './dto/member.dto';
+import { MembersService } from './members.service';
+import { MemberDto, presentMember } from './workspace.presenter';
+
+export const MEMBER_LIST: ListSpec = {
+  sortable: ['created_at', 'updated_at', 'role'],
+  defaultSort: 'created_at',
+  fields: ['user_id', 'workspace_id', 'name', 'email', 'role', 'created_at', 'updated_at'],
+  filters: { role: null },
+  searchable: true,
+  updatable: true,
+};
+
+/** A user id from the path; one of the wrong shape cannot exist, so it is a 404 at once. */
+export function userIdParam(id: string): string {
+  if (!isId('usr', id)) throw ApiError.notFound('Member');
+  return id;
+}
+
+@ApiTags('Members')
+@Controller('workspaces/:id/members')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the members of a workspace' })
+  @Authenticated({ scopes: [Scope.MembersRead], workspace: { param: 'id' } })
+  @Returns(MemberDto, 'Members fetched.', { list: true })
+  async list(@CurrentWorkspace() ws: WorkspaceAccess, @ListParams(MEMBER_LIST) list: ListQuery): Promise<Page<MemberDto>> {
+    return (await this.members.list(ws.id, list)).map(presentMember);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Add an existing account as a member', description: `Roles: ${BUILT_IN_ROLES.join(', ')}. Only an owner grants owner.` })
+  @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
+  @Returns(MemberDto, 'Member added.', { status: 201, errors: [409, 422] })
+  async add(@CurrentWorkspace() ws: WorkspaceAccess, @Body() body: AddMemberDto): Promise<MemberDto> {
+    return presentMember(await this.members.add(ws, body.email, body.role));
+  }
+
+  @Patch(':user_id')
+  @ApiOperation({ summary: "Change a member's role" })
+  @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
+  @Returns(MemberDto, 'Member updated.', { errors: [409, 422] })
+  async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('user_id') userId: string, @Body() body: UpdateMemberDto): Promise<MemberDto> {
+    return presentMember(await this.members.changeRole(ws, userIdParam(userId), body.role));
+  }
+
+  @Delete(':user_id')
+  @ApiOperation({ summary: 'Remove a member from the workspace' })
+  @Authenticated({ scopes: [Scope.MembersDelete], workspace: { param: 'id' } })
+  @Returns(null, 'Member removed.', { status: 204, errors: [409] })
+  async remove(@CurrentWorkspace() ws: WorkspaceAccess, @Param('user_id') userId: string): Promise<void> {
+    await this.members.remove(ws, userIdParam(userId));
+  }
+}

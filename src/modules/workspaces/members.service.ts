@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ApiError, ListQuery, Page } from '@tessera/common';
+import { isUniqueViolation } from '@tessera/database';
+import { WorkspaceAccess } from '../auth/principal';
+import { isBuiltInRole } from '../auth/roles';
+import { UsersService } from '../users/users.service';
+import { MembershipEntity } from './membership.entity';
+import { WorkspacesRepository } from './workspaces.repository';
+
+const ONLY_OWNERS = 'Only an owner can grant the owner role or change an owner.';
+
+/** Who belongs to a workspace and with which role; the rules that keep a workspace owned. */
+@Injectable()
+export class MembersService {
+  constructor(
+    private readonly repo: WorkspacesRepository,
+    private readonly users: UsersService,
+  ) {}
+
+  list(workspaceId: string, list: ListQuery): Promise<Page<MembershipEntity>> {
+    return this.repo.listMembers(workspaceId, list);
+  }
+
+  async get(workspaceId: string, userId: string, tx?: EntityManager): Promise<MembershipEntity> {
+    const member = await this.repo.findMember(workspaceId, userId, tx);
+    if (!member) throw ApiError.notFound('Member');
+    return member;
+  }
+
+  /** Adds an existing account by e-mail. */
+  async add(actor: WorkspaceAccess, email: string, role: string): Promise<MembershipEntity> {
+    this.assertRole(role);
+    if (role === 'owner') this.assertOwner(actor);
+    const user = await this.users.findByEmail(email.trim());
+    if (!user) throw ApiError.validation({ email: ['no account uses this e-mail; create it with POST /api/v1/users'] });
+    return this.repo.transaction((tx) => this.insert(actor.id, user.id, role, tx));
+  }
+
+  /** Creates an account and makes it a member, in one transaction. */
+  async createUser(actor: WorkspaceAccess, input: { name: string; email: string; password: string; role?: string }): Promise<MembershipEntity> {
+    const role = input.role ?? 'member';
+    this.assertRole(role);
+    if (role === 'owner') this.assertOwner(actor);
+    return this.repo.transaction(async (tx) => {
+      const user = await this.users.create(input, tx);
+      return this.insert(actor.id, user.id, role, tx);
+    });
+  }
+
+  async changeRole(actor: WorkspaceAccess, userId: string, role: string): Promise<MembershipEntity> {
+    this.assertRole(role);
+    return this.repo.transaction(async (tx) => {
+      const member = await this.get(actor.id, userId, tx);
+      if (member.role === role) return member;
+      if (member.role === 'owner' || role === 'owner') this.assertOwner(actor);
+      if (member.role === 'owner') await this.assertAnotherOwner(actor.id, tx);
+      await this.repo.updateMemberRole(actor.id, userId, role, tx);
+      return this.get(actor.id, userId, tx);
+    });
+  }
+
+  async remove(actor: WorkspaceAccess, userId: string): Promise<void> {
+    await this.repo.transaction(async (tx) => {
+      const member = await this.get(actor.id, userId, tx);
+      if (member.role === 'owner') {
+        this.assertOwner(actor);
+        await this.assertAnotherOwner(actor.id, tx);
+      }
+      await this.repo.deleteMember(actor.id, userId, tx);
+    });
+  }
+
+  /** Updates the account of a member (name, e-mail) and, when given, the role. */
+  async updateUser(actor: WorkspaceAccess, userId: string, patch: { name?: string; email?: string; role?: string }): Promise<MembershipEntity> {
+    await this.get(actor.id, userId);
+    if (patch.role !== undefined) await this.changeRole(actor, userId, patch.role);
+    if (patch.name !== undefined || patch.email !== undefined) await this.users.updateProfile(userId, patch);
+    return this.get(actor.id, userId);
+  }
+
+  private async insert(workspaceId: string, userId: string, role: string, tx: EntityManager): Promise<MembershipEntity> {
+    const now = new Date();
+    try {
+      await this.repo.insertMember(Object.assign(new MembershipEntity(), { workspaceId, userId, role, createdAt: now, updatedAt: now }), tx);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw ApiError.conflict('This user is already a member of the workspace.', { email: ['is already a member'] });
+      throw err;
+    }
+    return this.get(workspaceId, userId, tx);
+  }
+
+  private assertRole(role: string): void {
+    if (!isBuiltInRole(role)) throw ApiError.validation({ role: ['must be owner, admin, member or viewer'] });
+  }
+
+  private assertOwner(actor: WorkspaceAccess): void {
+    if (actor.role !== 'owner') throw ApiError.forbidden(ONLY_OWNERS);
+  }
+
+  private async assertAnotherOwner(workspaceId: string, tx: EntityManager): Promise<void> {
+    if ((await this.repo.lockAndCountOwners(workspaceId, tx)) <= 1) {
+      throw ApiError.conflict('A workspace keeps at least one owner: make someone else owner first.');
+    }
+  }
+}

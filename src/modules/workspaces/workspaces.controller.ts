@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
+import { Scope } from '../auth/scopes';
+import { CreateWorkspaceDto, UpdateWorkspaceDto } from './dto/workspace.dto';
+import { presentWorkspace, WorkspaceDto } from './workspace.presenter';
+import { WorkspacesService } from './workspaces.service';
+
+const WORKSPACE_LIST: ListSpec = {
+  sortable: ['created_at', 'updated_at', 'name', 'slug'],
+  defaultSort: '-created_at',
+  fields: ['id', 'name', 'slug', 'tier', 'settings', 'role', 'created_at', 'updated_at'],
+  filters: { tier: ['free', 'starter', 'pro', 'business', 'agency', 'enterprise'] },
+  searchable: true,
+  updatable: true,
+};
+
+@ApiTags('Workspaces')
+@Controller('workspaces')
+export class WorkspacesController {
+  constructor(private readonly workspaces: WorkspacesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the workspaces the caller belongs to' })
+  @Authenticated({ scopes: [Scope.WorkspacesRead] })
+  @Returns(WorkspaceDto, 'Workspaces fetched.', { list: true })
+  async list(@CurrentPrincipal() principal: Principal, @ListParams(WORKSPACE_LIST) list: ListQuery): Promise<Page<WorkspaceDto>> {
+    const page = await this.workspaces.listForUser(this.userOf(principal), list);
+    return page.map(({ workspace, role }) => presentWorkspace(workspace, role));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a workspace; the caller becomes its owner' })
+  @Authenticated({ scopes: [Scope.WorkspacesWrite] })
+  @Returns(WorkspaceDto, 'Workspace created.', { status: 201, errors: [409, 422] })
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
+    return presentWorkspace(await this.workspaces.create(body, this.userOf(principal)), 'owner');
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a workspace (by id or slug)' })
+  @Authenticated({ scopes: [Scope.WorkspacesRead], workspace: { param: 'id' } })
+  @Returns(WorkspaceDto, 'Workspace fetched.')
+  async get(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string): Promise<WorkspaceDto> {
+    return presentWorkspace(await this.workspaces.get(ws.id), ws.role);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a workspace' })
+  @Authenticated({ scopes: [Scope.WorkspacesWrite], workspace: { param: 'id' } })
+  @Returns(WorkspaceDto, 'Workspace updated.', { errors: [409, 422] })
+  async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
+    return presentWorkspace(await this.workspaces.update(ws.id, body), ws.role);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a workspace and everything in it (owners only)' })
+  @Authenticated({ scopes: [Scope.WorkspacesDelete], workspace: { param: 'id' } })
+  @Returns(null, 'Workspace deleted.', { status: 204 })
+  async delete(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string): Promise<void> {
+    await this.workspaces.delete(ws.id);
+  }
+
+  private userOf(principal: Principal): string {
+    if (!principal.userId) throw ApiError.forbidden('This route acts for a user: call it with a user credential, not a workspace API key.');
+    return principal.userId;
+  }
+}

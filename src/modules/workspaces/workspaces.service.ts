@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { ApiError, ListQuery, newId, Page } from '@tessera/common';
+import { isUniqueViolation } from '@tessera/database';
+import { Tier, WorkspaceAccess } from '../auth/principal';
+import { BUILT_IN_ROLE_SCOPES, isBuiltInRole } from '../auth/roles';
+import { MembershipEntity } from './membership.entity';
+import { WorkspaceEntity, WorkspaceSettings } from './workspace.entity';
+import { WorkspacesRepository } from './workspaces.repository';
+
+/** A slug from a name: "Café Düsseldorf!" → "cafe-dusseldorf". */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/g, '');
+  return slug || 'workspace';
+}
+
+export interface CreateWorkspaceInput {
+  name: string;
+  slug?: string;
+  tier?: Tier;
+  settings?: WorkspaceSettings;
+}
+
+@Injectable()
+export class WorkspacesService {
+  constructor(private readonly repo: WorkspacesRepository) {}
+
+  /**
+   * The caller's access to a workspace named by id or slug, or null when it does not exist or the
+   * user is not a member (the guard answers both with 404, never revealing which).
+   */
+  async resolveAccess(idOrSlug: string, userId: string | null): Promise<WorkspaceAccess | null> {
+    if (!idOrSlug || idOrSlug.length > 64) return null;
+    const row = await this.repo.findAccess(idOrSlug, userId);
+    if (!row) return null;
+    const roleScopes = row.role && isBuiltInRole(row.role) ? BUILT_IN_ROLE_SCOPES[row.role] : [];
+    return { id: row.id, slug: row.slug, tier: row.tier, role: row.role, roleScopes };
+  }
+
+  async get(id: string): Promise<WorkspaceEntity> {
+    const workspace = await this.repo.findById(id);
+    if (!workspace) throw ApiError.notFound('Workspace');
+    return workspace;
+  }
+
+  listForUser(userId: string, list: ListQuery): Promise<Page<{ workspace: WorkspaceEntity; role: string }>> {
+    return this.repo.listForUser(userId, list);
+  }
+
+  /** Creates a workspace with `ownerId` as its first owner, in the caller's transaction when given. */
+  async create(input: CreateWorkspaceInput, ownerId: string, tx?: EntityManager): Promise<WorkspaceEntity> {
+    if (!tx) return this.repo.transaction((t) => this.create(input, ownerId, t));
+    const now = new Date();
+    const base = input.slug ?? slugify(input.name);
+    for (let attempt = 0; ; attempt++) {
+      const slug = attempt === 0 ? base : `${base.slice(0, 56)}-${randomBytes(3).toString('hex')}`;
+      const workspace = Object.assign(new WorkspaceEntity(), {
+        id: newId('ws'),
+        name: input.name.trim(),
+        slug,
+        tier: input.tier ?? 'free',
+        settings: { timezone: 'UTC', locale: 'en', ...input.settings },
+        createdAt: now,
+        updatedAt: now,
+      });
+      try {
+        // A savepoint, so that a slug collision does not abort the caller's transaction.
+        await tx.query('SAVEPOINT workspace_insert');
+        await this.repo.insert(workspace, tx);
+        await tx.query('RELEASE SAVEPOINT workspace_insert');
+      } catch (err) {
+        await tx.query('ROLLBACK TO SAVEPOINT workspace_insert');
+        if (!isUniqueViolation(err)) throw err;
+        if (input.slug) throw ApiError.conflict('This slug is taken.', { slug: ['has already been taken'] });
+        if (attempt >= 5) throw ApiError.conflict('Could not find a free slug; give one.', { slug: ['has already been taken'] });
+        continue;
+      }
+      await this.repo.insertMember(
+        Object.assign(new MembershipEntity(), { workspaceId: workspace.id, userId: ownerId, role: 'owner', createdAt: now, updatedAt: now }),
+        tx,
+      );
+      return workspace;
+    }
+  }
+
+  async update(id: string, patch: { name?: string; slug?: string; tier?: Tier; settings?: WorkspaceSettings }): Promise<WorkspaceEntity> {
+    const current = await this.get(id);
+    const changes: Partial<WorkspaceEntity> = {};
+    if (patch.name !== undefined) changes.name = patch.name.trim();
+    if (patch.slug !== undefined) changes.slug = patch.slug;
+    if (patch.tier !== undefined) changes.tier = patch.tier;
+    if (patch.settings !== undefined) changes.settings = { ...current.settings, ...patch.settings };
+    try {
+      await this.repo.update(id, changes);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw ApiError.conflict('This slug is taken.', { slug: ['has already been taken'] });
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.repo.delete(id);
+  }
+}
