@@ -1,0 +1,38 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { inject } from 'vitest';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig, loadConfig } from '../../src/config/config';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    HTTP_ADAPTER: process.env.HTTP_ADAPTER ?? 'express',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    JWT_SECRET: TEST_JWT_SECRET,
+    PORT: '0',
+    ...overrides,
+  });
+}
+
+export interface TestApp {
+  app: INestApplication;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** supertest against the real server (works on both HTTP platforms). */
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+/** Boots the real API (the same bootstrap as production) on a free port. */
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const app = await createApp(testConfig(overrides));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return { app, url, http: () => request(url), close: () => app.close() };
+}
