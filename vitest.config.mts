@@ -8,7 +8,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 // SWC compiles the TypeScript with decorator metadata, which Nest's dependency injection and
 // class-validator read; esbuild (Vite's default) does not emit it.
 export default defineConfig({
-  plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true } } })],
+  plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false } } })],
   resolve: {
     alias: {
       '@tessera/common': resolve(root, 'libs/common/index.ts'),

@@ -35,13 +35,16 @@ export class SessionsRepository {
 
   /** Revokes every live session of a user; returns their family ids. */
   async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<string[]> {
+    // Wrapped in a SELECT so the driver answers with the rows (an UPDATE answers [rows, count]).
     const rows: Array<{ family_id: string }> = await this.ds.query(
-      `UPDATE refresh_tokens SET revoked_at = now()
-        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND ($2::text IS NULL OR family_id <> $2)
-        RETURNING family_id`,
+      `WITH revoked AS (
+         UPDATE refresh_tokens SET revoked_at = now()
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND ($2::text IS NULL OR family_id <> $2)
+          RETURNING family_id)
+       SELECT DISTINCT family_id FROM revoked`,
       [userId, exceptFamilyId ?? null],
     );
-    return [...new Set(rows.map((r) => r.family_id))];
+    return rows.map((r) => r.family_id);
   }
 
   /** Deletes tokens that expired more than a day ago; returns how many. */
