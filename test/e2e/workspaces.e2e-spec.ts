@@ -110,7 +110,7 @@ describe('List [GET /workspaces]', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.http().get(`/api/v1/workspaces?limit=3${cursor ? `&cursor=${cursor}` : ''}`).set(a.auth);
+      const res: { status: number; body: { data: Array<{ id: string }>; meta: { pagination: { next_cursor: string | null; has_more: boolean } } } } = await t.http().get(`/api/v1/workspaces?limit=3${cursor ? `&cursor=${cursor}` : ''}`).set(a.auth);
       expect(res.status).toBe(200);
       seen.push(...res.body.data.map((w: { id: string }) => w.id));
       cursor = res.body.meta.pagination.next_cursor;
@@ -131,7 +131,7 @@ describe('List [GET /workspaces]', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.http().get(`/api/v1/workspaces?limit=2&sort=-name${cursor ? `&cursor=${cursor}` : ''}`).set(a.auth);
+      const res: { status: number; body: { data: Array<{ id: string }>; meta: { pagination: { next_cursor: string | null; has_more: boolean } } } } = await t.http().get(`/api/v1/workspaces?limit=2&sort=-name${cursor ? `&cursor=${cursor}` : ''}`).set(a.auth);
       expect(res.status).toBe(200);
       seen.push(...res.body.data.map((w: { id: string }) => w.id));
       cursor = res.body.meta.pagination.next_cursor;
