@@ -1,10 +1,17 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiExceptionFilter, ApiHeadersMiddleware, createValidationPipe, EnvelopeInterceptor } from '@tessera/common';
+import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuditInterceptor } from './modules/audit/audit.interceptor';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailModule } from './modules/mail/mail.module';
+import { RolesModule } from './modules/roles/roles.module';
+import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -14,10 +21,24 @@ export class AppModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.forRoot(config), HealthModule, UsersModule, WorkspacesModule, AuthModule],
+      imports: [
+        InfrastructureModule.forRoot(config),
+        ...bullModules(config.redisUrl, [Queues.mail]),
+        AuditModule,
+        HealthModule,
+        UsersModule,
+        WorkspacesModule,
+        RolesModule,
+        ApiKeysModule,
+        TokensModule,
+        MailModule,
+        AuthModule,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        // Outermost first: the envelope wraps what the audit interceptor saw as the handler's result.
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

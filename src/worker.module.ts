@@ -3,6 +3,8 @@ import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { MailProcessor } from './modules/auth/mail.processor';
+import { AuditModule } from './modules/audit/audit.module';
 import { PurgeSessionsProcessor } from './modules/auth/purge-sessions.processor';
 
 /** The worker process: BullMQ processors over the same services as the API, no HTTP. */
@@ -11,8 +13,8 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [InfrastructureModule.forRoot(config), ...bullModules(config.redisUrl, [Queues.maintenance]), AuthModule],
-      providers: [PurgeSessionsProcessor],
+      imports: [InfrastructureModule.forRoot(config), ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail]), AuditModule, AuthModule],
+      providers: [PurgeSessionsProcessor, MailProcessor],
     };
   }
 }

@@ -11,3 +11,5 @@ export * from './request-id';
 export * from './http';
 export * from './secrets';
 export * from './api-headers.middleware';
+export * from './array-page';
+export * from './last-used-throttle';

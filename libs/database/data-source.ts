@@ -1,8 +1,9 @@
 import { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { CredentialsRolesAudit1764000100000 } from './migrations/1764000100000-credentials-roles-audit';
 
 /** Every migration, in order. New ones are appended here. */
-export const migrations = [InitialSchema1764000000000];
+export const migrations = [InitialSchema1764000000000, CredentialsRolesAudit1764000100000];
 
 /** Connection options shared by the API, the worker, the migration runner and the tests. */
 export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {

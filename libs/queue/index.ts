@@ -3,3 +3,4 @@ export * from './queues';
 export * from './local-redis';
 export * from './redis.module';
 export * from './bull';
+export * from './credential-cache';

@@ -1,16 +1,20 @@
 /** Queue names: one per kind of work, so each can be scaled and watched on its own. */
 export const Queues = {
   maintenance: 'maintenance',
+  mail: 'mail',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
 /** Job names and their payloads. */
 export const Jobs = {
   purgeExpiredSessions: 'sessions.purge-expired',
+  sendPasswordReset: 'mail.password-reset',
 } as const;
 
 export interface JobPayloads {
   [Jobs.purgeExpiredSessions]: Record<string, never>;
+  /** Only the address: the worker makes the token, so no secret waits in Redis. */
+  [Jobs.sendPasswordReset]: { email: string; requestId: string | null };
 }
 
 /** Defaults for every job: a few retries with exponential backoff, bounded history in Redis. */

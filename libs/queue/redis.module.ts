@@ -1,8 +1,10 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, DynamicModule } from '@nestjs/common';
 import Redis from 'ioredis';
+import { CredentialCache } from './credential-cache';
 import { redisOptions } from './redis';
+import { REDIS } from './redis.tokens';
 
-export const REDIS = Symbol('REDIS');
+export { REDIS };
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -26,8 +28,9 @@ export class RedisModule {
             new Redis(redisOptions(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2000, lazyConnect: false })),
         },
         RedisCloser,
+        CredentialCache,
       ],
-      exports: [REDIS],
+      exports: [REDIS, CredentialCache],
     };
   }
 }

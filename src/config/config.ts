@@ -15,6 +15,9 @@ export interface AppConfig {
   trustProxy: boolean;
   publicUrl?: string;
   bodyLimitBytes: number;
+  /** smtp:// or smtps:// URL; without it e-mail goes to the development mailbox. */
+  smtpUrl?: string;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -67,6 +70,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: oneOf(env, 'TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
     publicUrl,
     bodyLimitBytes: 1024 * 1024,
+    smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', ['smtp', 'smtps']) : undefined,
+    mailFrom: env.MAIL_FROM || 'Tessera <no-reply@tessera.local>',
   };
 }
 

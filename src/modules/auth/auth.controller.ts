@@ -1,12 +1,14 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Returns } from '@tessera/common';
+import { ApiErrors, RequestLike, Returns } from '@tessera/common';
+import { Audited } from '../audit/audited.decorator';
 import { presentUser } from '../users/user.presenter';
 import { presentWorkspace } from '../workspaces/workspace.presenter';
 import { AuthService } from './auth.service';
 import { Authenticated, Public } from './authenticated.decorator';
-import { RegistrationDto, TokenPairDto } from './auth.presenter';
-import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
+import { ExchangedTokenDto, RegistrationDto, TokenPairDto } from './auth.presenter';
+import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/auth.dto';
+import { PasswordResetService } from './password-reset.service';
 import { CurrentPrincipal, Principal } from './principal';
 import { SessionsService } from './sessions.service';
 
@@ -16,10 +18,12 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
+    private readonly resets: PasswordResetService,
   ) {}
 
   @Post('register')
   @Public()
+  @Audited('user.registered', 'user')
   @ApiOperation({ summary: 'Create an account, its first workspace and a session' })
   @Returns(RegistrationDto, 'Account created.', { status: 201, errors: [409, 422] })
   async register(@Body() body: RegisterDto): Promise<RegistrationDto> {
@@ -29,6 +33,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @Audited('auth.login.succeeded', 'user', { onFailure: 'auth.login.failed' })
   @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace`, the access token is bound to that workspace.' })
   @Returns(TokenPairDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
   async login(@Body() body: LoginDto): Promise<TokenPairDto> {
@@ -46,11 +51,49 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Audited('auth.logout', 'session')
   @ApiOperation({ summary: 'End the current session (its refresh and access tokens stop working)' })
   @Authenticated()
   @Returns(null, 'Signed out.', { status: 204 })
   @ApiErrors(401)
   async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
     if (principal.kind === 'user') await this.sessions.revokeFamily(principal.credentialId);
+  }
+
+  @Get('token')
+  @ApiOperation({ summary: 'Exchange the API key or personal access token presented for a 15-minute JWT with the same scopes and workspace', description: 'For browser widgets that must not hold the long-lived secret.' })
+  @Authenticated()
+  @Returns(ExchangedTokenDto, 'Token issued.', { errors: [400] })
+  exchange(@CurrentPrincipal() principal: Principal): Promise<ExchangedTokenDto> {
+    return this.sessions.exchange(principal);
+  }
+
+  @Post('revoke')
+  @ApiOperation({ summary: 'Revoke a refresh token, personal access token or API key of yours', description: 'RFC 7009: 200 whether or not the token existed or was yours.' })
+  @Authenticated()
+  @Audited('auth.token.revoked', 'token')
+  @Returns(null, 'Token revoked if it was yours.', { status: 200, errors: [422] })
+  async revoke(@CurrentPrincipal() principal: Principal, @Body() body: RevokeDto): Promise<null> {
+    await this.auth.revokeToken(body.token, principal);
+    return null;
+  }
+
+  @Post('password/forgot')
+  @Public()
+  @ApiOperation({ summary: 'Ask for a password-reset e-mail', description: 'Always 202, whether or not an account uses the address.' })
+  @Returns(null, 'If an account uses this address, a reset e-mail is on its way.', { status: 202, errors: [422] })
+  async forgot(@Body() body: ForgotPasswordDto, @Req() req: RequestLike): Promise<null> {
+    await this.resets.request(body.email, req.id ?? null);
+    return null;
+  }
+
+  @Post('password/reset')
+  @Public()
+  @Audited('auth.password.reset', 'user', { onFailure: 'auth.password.reset_failed' })
+  @ApiOperation({ summary: 'Set a new password with the token from the e-mail', description: 'The token works once, for 60 minutes; every session of the user ends.' })
+  @Returns(null, 'Password reset.', { status: 200, errors: [422] })
+  async reset(@Body() body: ResetPasswordDto): Promise<null> {
+    await this.resets.reset(body.token, body.password);
+    return null;
   }
 }

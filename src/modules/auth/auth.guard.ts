@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiError, ErrorCode, header, RequestLike } from '@tessera/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
 import { AuthenticatedRequest, Principal, WorkspaceAccess } from './principal';
@@ -30,6 +32,8 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
     private readonly workspaces: WorkspacesService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly tokens: TokensService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -49,8 +53,22 @@ export class AuthGuard implements CanActivate {
   private async authenticate(req: GuardedRequest): Promise<Principal> {
     const credential = presentedCredential(req);
     if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
+    if (credential.startsWith('sk_')) {
+      const key = await this.apiKeys.verify(credential);
+      if (!key) throw ApiError.unauthorized('The API key is invalid, expired or revoked.');
+      return { kind: 'api_key', userId: null, credentialId: key.id, scopes: key.scopes, boundWorkspaceId: key.workspaceId, workspace: null, rateLimitTier: key.rateLimitTier };
+    }
+    if (credential.startsWith(PAT_PREFIX)) {
+      const pat = await this.tokens.verify(credential);
+      if (!pat) throw ApiError.unauthorized('The personal access token is invalid, expired or revoked.');
+      return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null };
+    }
     const claims = await this.sessions.verifyAccessToken(credential);
     if (!claims || (await this.sessions.isRevoked(claims.sid))) throw ApiError.unauthorized();
+    if (claims.knd) {
+      // An access token exchanged for an API key or PAT (GET /auth/token): the same powers, for 15 minutes.
+      return { kind: claims.knd, userId: claims.knd === 'pat' ? claims.sub : null, credentialId: claims.sid, scopes: claims.scp ?? [], boundWorkspaceId: claims.ws ?? null, workspace: null, rateLimitTier: claims.tier ?? null };
+    }
     return { kind: 'user', userId: claims.sub, credentialId: claims.sid, scopes: ['*'], boundWorkspaceId: claims.ws ?? null, workspace: null };
   }
 

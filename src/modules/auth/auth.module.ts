@@ -1,14 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { BullModule } from '@nestjs/bullmq';
 import { JwtModule } from '@nestjs/jwt';
+import { Queues } from '@tessera/queue';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { MailModule } from '../mail/mail.module';
+import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { MeController } from './me.controller';
+import { PasswordResetEntity } from './password-reset.entity';
+import { PasswordResetService } from './password-reset.service';
+import { PasswordResetsRepository } from './password-resets.repository';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { ScopesController } from './scopes.controller';
 import { SessionsRepository } from './sessions.repository';
@@ -16,7 +24,8 @@ import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RefreshTokenEntity]),
+    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity]),
+    BullModule.registerQueue({ name: Queues.mail }),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -27,9 +36,12 @@ import { SessionsService } from './sessions.service';
     }),
     UsersModule,
     WorkspacesModule,
+    ApiKeysModule,
+    TokensModule,
+    MailModule,
   ],
   controllers: [AuthController, MeController, ScopesController],
-  providers: [SessionsRepository, SessionsService, AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [SessionsService],
+  providers: [SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [SessionsService, PasswordResetService],
 })
 export class AuthModule {}

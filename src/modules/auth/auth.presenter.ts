@@ -13,3 +13,9 @@ export class TokenPairDto {
 export class RegistrationDto extends TokenPairDto {
   @ApiPropertyOptional({ type: WorkspaceDto, description: 'The first workspace, owned by the new user.' }) workspace: WorkspaceDto;
 }
+
+export class ExchangedTokenDto {
+  @ApiProperty({ description: 'A JWT with the same scopes and workspace as the credential presented.' }) access_token: string;
+  @ApiProperty({ example: 'Bearer' }) token_type: string;
+  @ApiProperty({ example: 900 }) expires_in: number;
+}

@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiError } from '@tessera/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { UserEntity } from '../users/user.entity';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
-import { SessionsService, TokenPair } from './sessions.service';
+import { Principal } from './principal';
+import { grants, Scope } from './scopes';
+import { REFRESH_TOKEN_PREFIX, SessionsService, TokenPair } from './sessions.service';
 
 @Injectable()
 export class AuthService {
@@ -15,6 +19,8 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly workspaces: WorkspacesService,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly tokens: TokensService,
   ) {}
 
   /** A new account, its first workspace (owned by it) and a session, all or nothing. */
@@ -42,5 +48,26 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<{ user: UserEntity; pair: TokenPair }> {
     const { pair, userId } = await this.sessions.refresh(refreshToken);
     return { user: await this.users.findById(userId), pair };
+  }
+
+  /**
+   * RFC 7009 revocation: a refresh token or PAT of the caller's, or an API key that is the caller
+   * itself or lives in a workspace where the caller may delete keys. Anything else: nothing happens.
+   */
+  async revokeToken(token: string, principal: Principal): Promise<void> {
+    if (token.startsWith(REFRESH_TOKEN_PREFIX)) {
+      if (principal.userId) await this.sessions.revokeByRefreshToken(token, principal.userId);
+    } else if (token.startsWith(PAT_PREFIX)) {
+      if (principal.userId) await this.tokens.revokeBySecret(token, principal.userId);
+    } else if (token.startsWith('sk_')) {
+      const key = await this.apiKeys.verify(token);
+      if (!key) return;
+      let allowed = principal.kind === 'api_key' && principal.credentialId === key.id;
+      if (!allowed && principal.userId && grants(principal.scopes, Scope.ApiKeysDelete)) {
+        const access = await this.workspaces.resolveAccess(key.workspaceId, principal.userId);
+        allowed = !!access?.role && grants(access.roleScopes, Scope.ApiKeysDelete);
+      }
+      if (allowed) await this.apiKeys.revoke(key.workspaceId, key.id);
+    }
   }
 }

@@ -26,6 +26,8 @@ export interface Principal {
   boundWorkspaceId: string | null;
   /** The workspace of this request, for workspace routes. */
   workspace: WorkspaceAccess | null;
+  /** An API key's own rate-limit tier, when it has one. */
+  rateLimitTier?: Tier | null;
 }
 
 export interface AuthenticatedRequest {

@@ -1,19 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import Redis from 'ioredis';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
-import { REDIS } from '@tessera/queue';
+import { CredentialCache } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { Principal, Tier } from './principal';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionsRepository } from './sessions.repository';
 
 export const REFRESH_TOKEN_PREFIX = 'tsr_rt_';
-const REVOKED_KEY = (familyId: string) => `tessera:auth:revoked-session:${familyId}`;
 
 export interface AccessClaims {
   sub: string;
   sid: string;
   ws?: string;
+  /** Set on tokens exchanged for an API key or PAT: its kind, scopes and rate-limit tier. */
+  knd?: 'api_key' | 'pat';
+  scp?: string[];
+  tier?: Tier | null;
 }
 
 export interface TokenPair {
@@ -32,7 +35,7 @@ export class SessionsService {
   constructor(
     private readonly repo: SessionsRepository,
     private readonly jwt: JwtService,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly revocations: CredentialCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,17 +85,34 @@ export class SessionsService {
 
   /** Whether a session was revoked while its access tokens may still be unexpired. */
   async isRevoked(familyId: string): Promise<boolean> {
-    return (await this.redis.exists(REVOKED_KEY(familyId))) === 1;
+    return this.revocations.isMarkedRevoked(familyId);
   }
 
   async verifyAccessToken(token: string): Promise<AccessClaims | null> {
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims & { typ?: string }>(token);
       if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null;
+      if (claims.knd !== undefined && claims.knd !== 'api_key' && claims.knd !== 'pat') return null;
       return claims;
     } catch {
       return null;
     }
+  }
+
+  /** A short-lived JWT carrying exactly the powers of the API key or PAT presented (for browser widgets). */
+  async exchange(principal: Principal): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+    if (principal.kind === 'user') throw ApiError.badRequest('Present an API key or a personal access token to exchange.');
+    const claims: AccessClaims & { typ: string } = {
+      typ: 'access',
+      sub: principal.userId ?? principal.credentialId,
+      sid: principal.credentialId,
+      knd: principal.kind,
+      scp: [...principal.scopes],
+      ...(principal.rateLimitTier ? { tier: principal.rateLimitTier } : {}),
+      ...(principal.boundWorkspaceId ? { ws: principal.boundWorkspaceId } : {}),
+    };
+    const token = await this.jwt.signAsync(claims, { expiresIn: this.config.accessTokenTtlSeconds });
+    return { access_token: token, token_type: 'Bearer', expires_in: this.config.accessTokenTtlSeconds };
   }
 
   purgeExpired(): Promise<number> {
@@ -102,9 +122,7 @@ export class SessionsService {
   private async markRevoked(familyIds: string[]): Promise<void> {
     if (!familyIds.length) return;
     // Access tokens live at most accessTokenTtlSeconds: the mark only has to outlive them.
-    const pipeline = this.redis.pipeline();
-    for (const id of familyIds) pipeline.set(REVOKED_KEY(id), '1', 'EX', this.config.accessTokenTtlSeconds + 60);
-    await pipeline.exec();
+    await Promise.all(familyIds.map((id) => this.revocations.revoke(id, this.config.accessTokenTtlSeconds + 60)));
   }
 
   private async issue(userId: string, workspaceId: string | null, familyId: string, tx?: Parameters<SessionsRepository['insert']>[1]): Promise<TokenPair> {

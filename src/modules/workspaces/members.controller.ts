@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError, isId, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
 import { BUILT_IN_ROLES } from '../auth/roles';
@@ -40,6 +41,7 @@ export class MembersController {
   @Post()
   @ApiOperation({ summary: 'Add an existing account as a member', description: `Roles: ${BUILT_IN_ROLES.join(', ')}. Only an owner grants owner.` })
   @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
+  @Audited('member.added', 'user')
   @Returns(MemberDto, 'Member added.', { status: 201, errors: [409, 422] })
   async add(@CurrentWorkspace() ws: WorkspaceAccess, @Body() body: AddMemberDto): Promise<MemberDto> {
     return presentMember(await this.members.add(ws, body.email, body.role));
@@ -48,6 +50,7 @@ export class MembersController {
   @Patch(':user_id')
   @ApiOperation({ summary: "Change a member's role" })
   @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
+  @Audited('member.role_changed', 'user')
   @Returns(MemberDto, 'Member updated.', { errors: [409, 422] })
   async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('user_id') userId: string, @Body() body: UpdateMemberDto): Promise<MemberDto> {
     return presentMember(await this.members.changeRole(ws, userIdParam(userId), body.role));
@@ -56,6 +59,7 @@ export class MembersController {
   @Delete(':user_id')
   @ApiOperation({ summary: 'Remove a member from the workspace' })
   @Authenticated({ scopes: [Scope.MembersDelete], workspace: { param: 'id' } })
+  @Audited('member.removed', 'user')
   @Returns(null, 'Member removed.', { status: 204, errors: [409] })
   async remove(@CurrentWorkspace() ws: WorkspaceAccess, @Param('user_id') userId: string): Promise<void> {
     await this.members.remove(ws, userIdParam(userId));

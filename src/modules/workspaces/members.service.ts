@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, Page } from '@tessera/common';
 import { isUniqueViolation } from '@tessera/database';
 import { WorkspaceAccess } from '../auth/principal';
-import { isBuiltInRole } from '../auth/roles';
+import { RolesService } from '../roles/roles.service';
 import { UsersService } from '../users/users.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspacesRepository } from './workspaces.repository';
@@ -16,6 +16,7 @@ export class MembersService {
   constructor(
     private readonly repo: WorkspacesRepository,
     private readonly users: UsersService,
+    private readonly roles: RolesService,
   ) {}
 
   list(workspaceId: string, list: ListQuery): Promise<Page<MembershipEntity>> {
@@ -30,7 +31,7 @@ export class MembersService {
 
   /** Adds an existing account by e-mail. */
   async add(actor: WorkspaceAccess, email: string, role: string): Promise<MembershipEntity> {
-    this.assertRole(role);
+    await this.assertRole(actor.id, role);
     if (role === 'owner') this.assertOwner(actor);
     const user = await this.users.findByEmail(email.trim());
     if (!user) throw ApiError.validation({ email: ['no account uses this e-mail; create it with POST /api/v1/users'] });
@@ -40,7 +41,7 @@ export class MembersService {
   /** Creates an account and makes it a member, in one transaction. */
   async createUser(actor: WorkspaceAccess, input: { name: string; email: string; password: string; role?: string }): Promise<MembershipEntity> {
     const role = input.role ?? 'member';
-    this.assertRole(role);
+    await this.assertRole(actor.id, role);
     if (role === 'owner') this.assertOwner(actor);
     return this.repo.transaction(async (tx) => {
       const user = await this.users.create(input, tx);
@@ -49,7 +50,7 @@ export class MembersService {
   }
 
   async changeRole(actor: WorkspaceAccess, userId: string, role: string): Promise<MembershipEntity> {
-    this.assertRole(role);
+    await this.assertRole(actor.id, role);
     return this.repo.transaction(async (tx) => {
       const member = await this.get(actor.id, userId, tx);
       if (member.role === role) return member;
@@ -90,8 +91,10 @@ export class MembersService {
     return this.get(workspaceId, userId, tx);
   }
 
-  private assertRole(role: string): void {
-    if (!isBuiltInRole(role)) throw ApiError.validation({ role: ['must be owner, admin, member or viewer'] });
+  private async assertRole(workspaceId: string, role: string): Promise<void> {
+    if (!(await this.roles.scopesOf(workspaceId, role))) {
+      throw ApiError.validation({ role: ['must be owner, admin, member, viewer or the id of a custom role of this workspace'] });
+    }
   }
 
   private assertOwner(actor: WorkspaceAccess): void {

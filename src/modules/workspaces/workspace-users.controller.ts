@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
@@ -35,6 +36,7 @@ export class WorkspaceUsersController {
   @Post()
   @ApiOperation({ summary: 'Create an account and add it to the current workspace' })
   @Authenticated({ scopes: [Scope.UsersWrite], workspace: 'header' })
+  @Audited('member.added', 'user')
   @Returns(WorkspaceUserDto, 'User created.', { status: 201, errors: [409, 422] })
   async create(@CurrentWorkspace() ws: WorkspaceAccess, @Body() body: CreateWorkspaceUserDto): Promise<WorkspaceUserDto> {
     return presentWorkspaceUser(await this.members.createUser(ws, body));
@@ -51,6 +53,7 @@ export class WorkspaceUsersController {
   @Put(':id')
   @ApiOperation({ summary: 'Replace the name, e-mail and role of a user of the current workspace' })
   @Authenticated({ scopes: [Scope.UsersWrite], workspace: 'header' })
+  @Audited('user.updated', 'user')
   @Returns(WorkspaceUserDto, 'User updated.', { errors: [409, 422] })
   async replace(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string, @Body() body: ReplaceWorkspaceUserDto): Promise<WorkspaceUserDto> {
     return presentWorkspaceUser(await this.members.updateUser(ws, userIdParam(id), body));
@@ -59,6 +62,7 @@ export class WorkspaceUsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a user of the current workspace' })
   @Authenticated({ scopes: [Scope.UsersWrite], workspace: 'header' })
+  @Audited('user.updated', 'user')
   @Returns(WorkspaceUserDto, 'User updated.', { errors: [409, 422] })
   async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string, @Body() body: UpdateWorkspaceUserDto): Promise<WorkspaceUserDto> {
     return presentWorkspaceUser(await this.members.updateUser(ws, userIdParam(id), body));
@@ -67,6 +71,7 @@ export class WorkspaceUsersController {
   @Delete(':id')
   @ApiOperation({ summary: 'Remove a user from the current workspace (the account stays)' })
   @Authenticated({ scopes: [Scope.UsersDelete], workspace: 'header' })
+  @Audited('member.removed', 'user')
   @Returns(null, 'User removed from the workspace.', { status: 204, errors: [409] })
   async remove(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string): Promise<void> {
     await this.members.remove(ws, userIdParam(id));

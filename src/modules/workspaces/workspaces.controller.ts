@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
@@ -34,6 +35,7 @@ export class WorkspacesController {
   @Post()
   @ApiOperation({ summary: 'Create a workspace; the caller becomes its owner' })
   @Authenticated({ scopes: [Scope.WorkspacesWrite] })
+  @Audited('workspace.created', 'workspace')
   @Returns(WorkspaceDto, 'Workspace created.', { status: 201, errors: [409, 422] })
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
     return presentWorkspace(await this.workspaces.create(body, this.userOf(principal)), 'owner');
@@ -50,6 +52,7 @@ export class WorkspacesController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a workspace' })
   @Authenticated({ scopes: [Scope.WorkspacesWrite], workspace: { param: 'id' } })
+  @Audited('workspace.updated', 'workspace')
   @Returns(WorkspaceDto, 'Workspace updated.', { errors: [409, 422] })
   async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
     return presentWorkspace(await this.workspaces.update(ws.id, body), ws.role);
@@ -58,6 +61,7 @@ export class WorkspacesController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a workspace and everything in it (owners only)' })
   @Authenticated({ scopes: [Scope.WorkspacesDelete], workspace: { param: 'id' } })
+  @Audited('workspace.deleted', 'workspace')
   @Returns(null, 'Workspace deleted.', { status: 204 })
   async delete(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string): Promise<void> {
     await this.workspaces.delete(ws.id);

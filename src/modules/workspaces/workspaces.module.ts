@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
@@ -11,7 +12,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity]), UsersModule],
+  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity]), UsersModule, RolesModule],
   controllers: [WorkspacesController, MembersController, WorkspaceUsersController],
   providers: [WorkspacesRepository, WorkspacesService, MembersService],
   exports: [WorkspacesService, MembersService],

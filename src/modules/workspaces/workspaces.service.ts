@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, newId, Page } from '@tessera/common';
 import { isUniqueViolation } from '@tessera/database';
 import { Tier, WorkspaceAccess } from '../auth/principal';
-import { BUILT_IN_ROLE_SCOPES, isBuiltInRole } from '../auth/roles';
+import { RolesService } from '../roles/roles.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity, WorkspaceSettings } from './workspace.entity';
 import { WorkspacesRepository } from './workspaces.repository';
@@ -31,7 +31,10 @@ export interface CreateWorkspaceInput {
 
 @Injectable()
 export class WorkspacesService {
-  constructor(private readonly repo: WorkspacesRepository) {}
+  constructor(
+    private readonly repo: WorkspacesRepository,
+    private readonly roles: RolesService,
+  ) {}
 
   /**
    * The caller's access to a workspace named by id or slug, or null when it does not exist or the
@@ -41,7 +44,7 @@ export class WorkspacesService {
     if (!idOrSlug || idOrSlug.length > 64) return null;
     const row = await this.repo.findAccess(idOrSlug, userId);
     if (!row) return null;
-    const roleScopes = row.role && isBuiltInRole(row.role) ? BUILT_IN_ROLE_SCOPES[row.role] : [];
+    const roleScopes = row.role ? ((await this.roles.scopesOf(row.id, row.role)) ?? []) : [];
     return { id: row.id, slug: row.slug, tier: row.tier, role: row.role, roleScopes };
   }
 

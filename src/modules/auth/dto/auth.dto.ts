@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { AccountFieldsDto } from '../../users/dto/user.dto';
 
 export class RegisterDto extends AccountFieldsDto {
@@ -26,4 +26,26 @@ export class RefreshDto {
   @ApiProperty({ example: 'tsr_rt_…' })
   @IsString() @IsNotEmpty() @MaxLength(200)
   refresh_token: string;
+}
+
+export class ForgotPasswordDto {
+  @ApiProperty({ format: 'email' })
+  @IsEmail() @MaxLength(254)
+  email: string;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ example: 'tsr_rst_…', description: 'The token from the e-mail.' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 128 })
+  @IsString() @Length(8, 128)
+  password: string;
+}
+
+export class RevokeDto {
+  @ApiProperty({ description: 'A refresh token, personal access token or API key of yours.' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
 }

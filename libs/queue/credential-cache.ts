@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { REDIS } from './redis.tokens';
+
+const CHANNEL = 'tessera:credentials:revoked';
+const MARK = (id: string) => `tessera:auth:revoked:${id}`;
+
+interface Entry {
+  id: string;
+  value: unknown;
+  until: number;
+}
+
+/**
+ * Verified credentials, kept in this process for a few seconds so a hot API key costs no query.
+ * A revocation is published on Redis: every API process drops the credential at once, and a mark
+ * (with a TTL) tells any process that the id, or a token minted from it, is dead.
+ */
+@Injectable()
+export class CredentialCache implements OnModuleInit, OnModuleDestroy {
+  static readonly TTL_MS = 5_000;
+  private readonly entries = new Map<string, Entry>();
+  private subscriber?: Redis;
+  private readonly logger = new Logger(CredentialCache.name);
+
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('message', (_channel: string, id: string) => this.forget(id));
+    this.subscriber.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'revocation subscriber error'));
+    await this.subscriber.subscribe(CHANNEL);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  get<T>(hashHex: string): T | undefined {
+    const entry = this.entries.get(hashHex);
+    if (!entry) return undefined;
+    if (entry.until < Date.now()) {
+      this.entries.delete(hashHex);
+      return undefined;
+    }
+    return entry.value as T;
+  }
+
+  set(hashHex: string, id: string, value: unknown): void {
+    if (this.entries.size > 50_000) this.entries.clear();
+    this.entries.set(hashHex, { id, value, until: Date.now() + CredentialCache.TTL_MS });
+  }
+
+  /** Drops the credential everywhere; with `markSeconds`, also marks it revoked for that long. */
+  async revoke(id: string, markSeconds?: number): Promise<void> {
+    this.forget(id);
+    if (markSeconds) await this.redis.set(MARK(id), '1', 'EX', Math.ceil(markSeconds));
+    await this.redis.publish(CHANNEL, id);
+  }
+
+  async isMarkedRevoked(id: string): Promise<boolean> {
+    return (await this.redis.exists(MARK(id))) === 1;
+  }
+
+  private forget(id: string): void {
+    for (const [key, entry] of this.entries) if (entry.id === id) this.entries.delete(key);
+  }
+}

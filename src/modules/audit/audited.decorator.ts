@@ -1,0 +1,15 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const AUDITED_METADATA = 'tessera:audited';
+
+export interface AuditedOptions {
+  action: string;
+  targetType: string;
+  /** Record failed attempts too, under this action (e.g. auth.login.failed). */
+  onFailure?: string;
+}
+
+/** Names the audit action a mutating route records (without it the route's method and path are used). */
+export function Audited(action: string, targetType: string, options: { onFailure?: string } = {}): MethodDecorator {
+  return SetMetadata(AUDITED_METADATA, { action, targetType, ...options } satisfies AuditedOptions);
+}

@@ -1,0 +1,71 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
+import { JobPayloads, Jobs, Queues } from '@tessera/queue';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { MailService } from '../mail/mail.service';
+import { UsersService } from '../users/users.service';
+import { PasswordResetEntity } from './password-reset.entity';
+import { PasswordResetsRepository } from './password-resets.repository';
+import { SessionsService } from './sessions.service';
+
+const RESET_PREFIX = 'tsr_rst_';
+const RESET_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Password reset: the request only queues a job (the same work whether or not the account exists,
+ * so nothing can be learnt from the answer or its timing); the worker makes a single-use token,
+ * valid an hour and stored hashed, and mails it.
+ */
+@Injectable()
+export class PasswordResetService {
+  constructor(
+    private readonly repo: PasswordResetsRepository,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly mail: MailService,
+    @InjectQueue(Queues.mail) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async request(email: string, requestId: string | null): Promise<void> {
+    const payload: JobPayloads[typeof Jobs.sendPasswordReset] = { email: email.trim().toLowerCase(), requestId };
+    await this.queue.add(Jobs.sendPasswordReset, payload, { removeOnComplete: true });
+  }
+
+  /** Run by the worker. */
+  async sendResetMail(email: string): Promise<void> {
+    const user = await this.users.findByEmail(email);
+    if (!user) return;
+    await this.repo.expireOpen(user.id);
+    const token = newSecret(RESET_PREFIX);
+    const now = new Date();
+    await this.repo.insert(
+      Object.assign(new PasswordResetEntity(), { id: newId('rst'), userId: user.id, tokenHash: hashSecret(token), expiresAt: new Date(now.getTime() + RESET_TTL_MS), usedAt: null, createdAt: now }),
+    );
+    const base = this.config.publicUrl ?? `http://localhost:${this.config.port}`;
+    await this.mail.send({
+      to: user.email,
+      subject: 'Reset your Tessera password',
+      text: [
+        `Hello ${user.name},`,
+        '',
+        'Someone asked to reset the password of your Tessera account. If it was you, use this token within 60 minutes:',
+        '',
+        token,
+        '',
+        `POST ${base}/api/v1/auth/password/reset with {"token": "<token>", "password": "<new password>"}`,
+        '',
+        'If it was not you, ignore this message: your password stays as it is.',
+      ].join('\n'),
+    });
+  }
+
+  async reset(token: string, password: string): Promise<void> {
+    const userId = token.startsWith(RESET_PREFIX) ? await this.repo.consume(hashSecret(token)) : null;
+    if (!userId) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
+    await this.users.setPassword(userId, password);
+    await this.sessions.revokeAllForUser(userId);
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ListQuery, Page } from '@tessera/common';
+import { paginate } from '@tessera/database';
+import { PersonalAccessTokenEntity } from './personal-access-token.entity';
+
+const COLUMNS = { id: 'id', name: 'name', created_at: 'createdAt', updated_at: 'updatedAt', last_used_at: 'lastUsedAt' };
+
+/** Personal access tokens, always looked up within their user, except by hash. */
+@Injectable()
+export class TokensRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  private repo() {
+    return this.ds.getRepository(PersonalAccessTokenEntity);
+  }
+
+  findByHash(tokenHash: Buffer): Promise<PersonalAccessTokenEntity | null> {
+    return this.repo().findOneBy({ tokenHash });
+  }
+
+  find(userId: string, id: string): Promise<PersonalAccessTokenEntity | null> {
+    return this.repo().findOneBy({ userId, id });
+  }
+
+  list(userId: string, list: ListQuery): Promise<Page<PersonalAccessTokenEntity>> {
+    return paginate(this.repo().createQueryBuilder('t').where('t.user_id = :userId AND t.revoked_at IS NULL', { userId }), list, COLUMNS);
+  }
+
+  async insert(token: PersonalAccessTokenEntity): Promise<void> {
+    await this.repo().insert(token);
+  }
+
+  async revoke(userId: string, id: string): Promise<void> {
+    await this.repo().update({ userId, id }, { revokedAt: new Date(), updatedAt: new Date() });
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.ds.query(`UPDATE personal_access_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
+  }
+}
