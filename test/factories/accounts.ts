@@ -39,3 +39,29 @@ export async function addMember(t: TestApp, owner: Account, workspaceId: string,
   if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
   return member;
 }
+
+/** Creates a workspace API key as `owner` in its workspace; returns the secret and the key's id. */
+export async function createApiKey(t: TestApp, owner: Account, body: Record<string, unknown> = {}): Promise<{ id: string; key: string; auth: { Authorization: string } }> {
+  const res = await t.http().post('/api/v1/api-keys').set(owner.auth).set('X-Workspace-ID', owner.workspace.id).send({ name: 'test key', ...body });
+  if (res.status !== 201) throw new Error(`create key failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.data.id, key: res.body.data.key, auth: { Authorization: `Bearer ${res.body.data.key}` } };
+}
+
+/** Creates a personal access token for `account`. */
+export async function createPat(t: TestApp, account: Account, body: Record<string, unknown>): Promise<{ id: string; token: string }> {
+  const res = await t.http().post('/api/v1/me/tokens').set(account.auth).send({ name: 'test token', ...body });
+  if (res.status !== 201) throw new Error(`create PAT failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.data.id, token: res.body.data.token };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+}
