@@ -1,0 +1,84 @@
+// Shared by the benchmarks: a throwaway embedded PostgreSQL and redis-server (or DATABASE_URL /
+// REDIS_URL), migrated, and the API built from dist/ on the chosen HTTP platform.
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { startEmbeddedPostgres, runMigrations } = await import(join(root, 'dist/libs/database/index.js'));
+const { startLocalRedis } = await import(join(root, 'dist/libs/queue/index.js'));
+const { createApp } = await import(join(root, 'dist/src/bootstrap.js'));
+const { loadConfig } = await import(join(root, 'dist/src/config/config.js'));
+
+export async function startServices() {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  chmodSync(dir, 0o755);
+  const stops = [];
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg'), port: 55000 + Math.floor(Math.random() * 1000), database: 'bench', persistent: false });
+    stops.push(pg.stop);
+    databaseUrl = pg.url;
+  }
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const redis = await startLocalRedis({ dir: join(dir, 'redis'), port: 56000 + Math.floor(Math.random() * 1000), persistent: false });
+    stops.push(redis.stop);
+    redisUrl = redis.url;
+  }
+  await runMigrations(databaseUrl);
+  return {
+    databaseUrl,
+    redisUrl,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startApi(services, adapter = 'express', extraEnv = {}) {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    HTTP_ADAPTER: adapter,
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-123456',
+    ...extraEnv,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address();
+  return { app, base: `http://127.0.0.1:${port}` };
+}
+
+export async function api(base, method, path, body, headers = {}) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/** Runs `fn` repeatedly for `ms` milliseconds (after a warm-up) and returns operations per second. */
+export async function opsPerSecond(fn, ms = 2000, concurrency = 1) {
+  const warmEnd = Date.now() + 300;
+  while (Date.now() < warmEnd) await fn();
+  let count = 0;
+  const end = performance.now() + ms;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await fn();
+        count++;
+      }
+    }),
+  );
+  return count / ((performance.now() - start) / 1000);
+}
