@@ -1,5 +1,5 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiExceptionFilter, ApiHeadersMiddleware, createValidationPipe, EnvelopeInterceptor } from '@tessera/common';
 import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
@@ -7,7 +7,10 @@ import { InfrastructureModule } from './infrastructure.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
+import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
+import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { RolesModule } from './modules/roles/roles.module';
@@ -33,9 +36,13 @@ export class AppModule implements NestModule {
         TokensModule,
         MailModule,
         AuthModule,
+        RateLimitModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        // In this order: who is calling decides which bucket and tier the rate limit uses.
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         // Outermost first: the envelope wraps what the audit interceptor saw as the handler's result.
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },

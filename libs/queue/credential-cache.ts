@@ -58,8 +58,22 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     await this.redis.publish(CHANNEL, id);
   }
 
+  /**
+   * Whether the id was marked revoked. When Redis does not answer in time the answer is "no"
+   * (logged): the API keeps serving, and revocations that Redis could not record are still in
+   * PostgreSQL, which refresh, API keys and tokens are checked against.
+   */
   async isMarkedRevoked(id: string): Promise<boolean> {
-    return (await this.redis.exists(MARK(id))) === 1;
+    try {
+      const exists = await Promise.race([
+        this.redis.exists(MARK(id)),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 250)),
+      ]);
+      return exists === 1;
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocation mark not checked: Redis unavailable');
+      return false;
+    }
   }
 
   private forget(id: string): void {

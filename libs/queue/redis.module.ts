@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown, DynamicModule } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { CredentialCache } from './credential-cache';
 import { redisOptions } from './redis';
@@ -24,8 +24,17 @@ export class RedisModule {
       providers: [
         {
           provide: REDIS,
-          useFactory: () =>
-            new Redis(redisOptions(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2000, lazyConnect: false })),
+          useFactory: () => {
+            const redis = new Redis(redisOptions(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 2000, lazyConnect: false }));
+            // ioredis reconnects by itself; without a listener each failed attempt is an "unhandled error".
+            const logger = new Logger('Redis');
+            let last = 0;
+            redis.on('error', (err: Error) => {
+              if (Date.now() - last > 10_000) logger.warn({ err: err.message }, 'Redis connection error (retrying)');
+              last = Date.now();
+            });
+            return redis;
+          },
         },
         RedisCloser,
         CredentialCache,

@@ -18,6 +18,8 @@ export interface AppConfig {
   /** smtp:// or smtps:// URL; without it e-mail goes to the development mailbox. */
   smtpUrl?: string;
   mailFrom: string;
+  /** Off only for load tests and suites that exercise other things; on in every real deployment. */
+  rateLimitEnabled: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: 1024 * 1024,
     smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', ['smtp', 'smtps']) : undefined,
     mailFrom: env.MAIL_FROM || 'Tessera <no-reply@tessera.local>',
+    rateLimitEnabled: oneOf(env, 'RATE_LIMIT_ENABLED', ['true', 'false'] as const, 'true') === 'true',
   };
 }
 

@@ -15,6 +15,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     REDIS_URL: inject('redisUrl'),
     JWT_SECRET: TEST_JWT_SECRET,
     PORT: '0',
+    // Most suites make many requests from one address; test/e2e/rate-limits turns limits on.
+    RATE_LIMIT_ENABLED: 'false',
     ...overrides,
   });
 }

@@ -8,6 +8,7 @@ import { AuthService } from './auth.service';
 import { Authenticated, Public } from './authenticated.decorator';
 import { ExchangedTokenDto, RegistrationDto, TokenPairDto } from './auth.presenter';
 import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/auth.dto';
+import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { PasswordResetService } from './password-reset.service';
 import { CurrentPrincipal, Principal } from './principal';
 import { SessionsService } from './sessions.service';
@@ -33,6 +34,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RouteLimit({ limit: 10, windowSeconds: 900, by: 'ip+email' })
   @Audited('auth.login.succeeded', 'user', { onFailure: 'auth.login.failed' })
   @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace`, the access token is bound to that workspace.' })
   @Returns(TokenPairDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
@@ -80,6 +82,7 @@ export class AuthController {
 
   @Post('password/forgot')
   @Public()
+  @RouteLimit({ limit: 5, windowSeconds: 3600, by: 'ip' })
   @ApiOperation({ summary: 'Ask for a password-reset e-mail', description: 'Always 202, whether or not an account uses the address.' })
   @Returns(null, 'If an account uses this address, a reset e-mail is on its way.', { status: 202, errors: [422] })
   async forgot(@Body() body: ForgotPasswordDto, @Req() req: RequestLike): Promise<null> {

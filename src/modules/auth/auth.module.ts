@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
 import { JwtModule } from '@nestjs/jwt';
 import { Queues } from '@tessera/queue';
@@ -41,7 +40,7 @@ import { SessionsService } from './sessions.service';
     MailModule,
   ],
   controllers: [AuthController, MeController, ScopesController],
-  providers: [SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [SessionsService, PasswordResetService],
+  providers: [AuthGuard, SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService],
+  exports: [SessionsService, PasswordResetService, AuthGuard],
 })
 export class AuthModule {}

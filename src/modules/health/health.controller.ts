@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { Returns } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import { Public } from '../auth/authenticated.decorator';
+import { rateLimitMetrics } from '../rate-limit/rate-limit.metrics';
 
 export class HealthDto {
   @ApiProperty({ example: 'ok', enum: ['ok', 'degraded', 'error'] }) status: string;
@@ -27,7 +28,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @Returns(HealthDto, 'Alive.')
   live(): HealthDto {
-    return { status: 'ok' };
+    return { status: 'ok', checks: { rate_limit_fail_open_total: rateLimitMetrics.failOpen } };
   }
 
   @Get('ready')

@@ -1,0 +1,57 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type Redis from 'ioredis';
+
+/**
+ * GCRA (the generic cell rate algorithm) in one Lua script, so a check-and-update is atomic
+ * across every API process: a bucket of `limit` requests that refills evenly over `ttl`
+ * (one request every ttl/limit ms). Unlike a fixed window it never lets twice the limit through
+ * at a window boundary, and it keeps one number per bucket. Time is Redis's own clock.
+ */
+const GCRA = `
+local key = KEYS[1]
+local interval = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local tolerance = interval * capacity
+local tat = tonumber(redis.call('GET', key))
+if tat == nil or tat < now then tat = now end
+local new_tat = tat + interval
+if new_tat - tolerance > now then
+  return {0, 0, math.ceil(tat - now), math.ceil(new_tat - tolerance - now)}
+end
+redis.call('SET', key, new_tat, 'PX', math.ceil(new_tat - now))
+return {1, math.floor((tolerance - (new_tat - now)) / interval), math.ceil(new_tat - now), 0}
+`;
+
+export interface GcraResult {
+  allowed: boolean;
+  remaining: number;
+  /** Milliseconds until the bucket is full again. */
+  resetMs: number;
+  /** Milliseconds until the next request would be allowed (0 when allowed). */
+  retryAfterMs: number;
+}
+
+export class GcraThrottlerStorage implements ThrottlerStorage {
+  constructor(private readonly redis: Redis, private readonly prefix = 'tessera:rl:') {
+    this.redis.defineCommand('tesseraGcra', { numberOfKeys: 1, lua: GCRA });
+  }
+
+  async check(key: string, limit: number, windowMs: number): Promise<GcraResult> {
+    const run = (this.redis as unknown as { tesseraGcra(key: string, interval: number, capacity: number): Promise<[number, number, number, number]> }).tesseraGcra;
+    const [allowed, remaining, resetMs, retryAfterMs] = await run.call(this.redis, this.prefix + key, windowMs / limit, limit);
+    return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
+  }
+
+  /** The @nestjs/throttler storage contract, in its terms: hits used, seconds to reset, blocked or not. */
+  async increment(key: string, ttl: number, limit: number): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
+    const r = await this.check(key, limit, ttl);
+    return {
+      totalHits: limit - r.remaining + (r.allowed ? 0 : 1),
+      timeToExpire: Math.ceil(r.resetMs / 1000),
+      isBlocked: !r.allowed,
+      timeToBlockExpire: Math.ceil(r.retryAfterMs / 1000),
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
+import { ApiError, clientIp, ErrorCode, RequestLike } from '@tessera/common';
+import { GcraThrottlerStorage } from '@tessera/queue';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { AuthenticatedRequest } from '../auth/principal';
+import { rateLimitMetrics } from './rate-limit.metrics';
+
+type LimitedRequest = RequestLike & AuthenticatedRequest & { socket?: { remoteAddress?: string }; body?: unknown };
+
+const REDIS_TIMEOUT_MS = 250;
+
+/** The bucket a request counts against: the API key, else the user, else the client address. */
+export function bucketOf(req: LimitedRequest): string {
+  const p = req.principal;
+  if (p?.kind === 'api_key') return `key:${p.credentialId}`;
+  if (p?.userId) return `user:${p.userId}`;
+  return `ip:${clientIp(req)}`;
+}
+
+/**
+ * @nestjs/throttler's guard with GCRA storage in Redis. It runs after the AuthGuard so the tier
+ * and the bucket are known; it answers in the contract's envelope and headers, and if Redis does
+ * not answer it lets the request through (fail open), logs it and counts it.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  private readonly log = new Logger(RateLimitGuard.name);
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    return bucketOf(req as unknown as LimitedRequest);
+  }
+
+  protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
+    const { req, res } = this.getRequestResponse(context);
+    const key = generateKey(context, await getTracker(req, context), throttler.name ?? 'default');
+    let result;
+    try {
+      result = await Promise.race([
+        (this.storageService as GcraThrottlerStorage).check(key, limit, ttl),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('rate-limit store timed out')), REDIS_TIMEOUT_MS)),
+      ]);
+    } catch (err) {
+      rateLimitMetrics.failOpen++;
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limit not checked: Redis unavailable, request let through');
+      return true;
+    }
+    const resetAt = Math.ceil((Date.now() + result.resetMs) / 1000);
+    const window = Math.round(ttl / 1000);
+    const isTier = throttler.name === 'default';
+    if (isTier) {
+      this.setResponseHeader(res, 'X-RateLimit-Limit', limit);
+      this.setResponseHeader(res, 'X-RateLimit-Remaining', result.remaining);
+      this.setResponseHeader(res, 'X-RateLimit-Reset', resetAt);
+      this.setResponseHeader(res, 'RateLimit-Policy', `${limit};w=${window}`);
+      this.setResponseHeader(res, 'RateLimit', `limit=${limit}, remaining=${result.remaining}, reset=${Math.ceil(result.resetMs / 1000)}`);
+    }
+    if (!result.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+      throw new ApiError(
+        429,
+        ErrorCode.RATE_LIMITED,
+        isTier ? `Rate limit of ${limit} requests per ${window} s reached; retry in ${retryAfter} s.` : `This route allows ${limit} requests per ${window} s; retry in ${retryAfter} s.`,
+        { retry_after: retryAfter, limit, remaining: 0, reset_at: new Date(resetAt * 1000).toISOString() },
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
+    return true;
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return !this.config.rateLimitEnabled || context.getType() !== 'http';
+  }
+}
