@@ -8,6 +8,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
+import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
@@ -39,11 +40,15 @@ export class AppModule implements NestModule {
         RateLimitModule,
       ],
       providers: [
-        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        ApiExceptionFilter,
+        IdempotencyInterceptor,
+        { provide: APP_FILTER, useExisting: ApiExceptionFilter },
         // In this order: who is calling decides which bucket and tier the rate limit uses.
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard },
-        // Outermost first: the envelope wraps what the audit interceptor saw as the handler's result.
+        // Outermost first: idempotency keeps and replays the final envelope; the envelope wraps
+        // what the audit interceptor saw as the handler's result.
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -34,6 +34,17 @@ function uniqueViolationErrors(detail: unknown): Record<string, string[]> | unde
   return Object.fromEntries((fields.length ? fields : ['id']).map((f) => [f, ['has already been taken']]));
 }
 
+/** A stored answer to send again as it was (an idempotent replay): status, body and headers. */
+export class ReplayedResponse extends HttpException {
+  constructor(
+    readonly replayStatus: number,
+    readonly replayBody: unknown,
+    readonly replayHeaders: Record<string, string>,
+  ) {
+    super('replay', replayStatus);
+  }
+}
+
 /**
  * The one place a failure becomes an HTTP answer: every error, whoever threw it (our code, Nest,
  * the HTTP platform's body parser, the database driver), leaves in the contract's envelope.
@@ -49,16 +60,29 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<RequestLike & { raw?: RequestLike }>();
     const res = ctx.getResponse();
+    if (exception instanceof ReplayedResponse) {
+      for (const [name, value] of Object.entries(exception.replayHeaders)) httpAdapter.setHeader(res, name, value);
+      httpAdapter.reply(res, exception.replayBody ?? undefined, exception.replayStatus);
+      return;
+    }
+    const { status, body, headers } = this.answer(exception, req);
+    for (const [name, value] of Object.entries(headers)) httpAdapter.setHeader(res, name, value);
+    httpAdapter.reply(res, body, status);
+  }
+
+  /** The status, envelope and headers an exception is answered with. */
+  answer(exception: unknown, req: RequestLike & { raw?: RequestLike }): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+    const { httpAdapter } = this.adapterHost;
     const requestId = req.id ?? assignRequestId((req.raw ?? req) as never);
     const r = this.render(exception, req, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
 
     if (r.status >= 500) {
       this.logger.error({ err: exception, request_id: requestId }, `${r.code}: unhandled error`);
     }
-    for (const [name, value] of Object.entries(r.headers)) httpAdapter.setHeader(res, name, value);
-    httpAdapter.reply(
-      res,
-      {
+    return {
+      status: r.status,
+      headers: r.headers,
+      body: {
         success: false,
         status: r.status,
         code: r.code,
@@ -66,8 +90,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
         data: null,
         meta: { request_id: requestId, timestamp: new Date().toISOString(), ...r.meta },
       },
-      r.status,
-    );
+    };
   }
 
   private render(exception: unknown, _req: RequestLike, method: string, url: string): Rendered {

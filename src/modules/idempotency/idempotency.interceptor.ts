@@ -1,0 +1,115 @@
+import { CallHandler, ExecutionContext, HttpException, Inject, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+import { catchError, from, mergeMap, Observable, tap, throwError } from 'rxjs';
+import { ApiError, ApiExceptionFilter, clientIp, ErrorCode, header, ReplayedResponse, RequestLike } from '@tessera/common';
+import { REDIS } from '@tessera/queue';
+import { AuthenticatedRequest } from '../auth/principal';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const TTL_SECONDS = 24 * 3600;
+/** How long a claim on a key holds while its first request runs (a crashed process frees it). */
+const LOCK_SECONDS = 60;
+const HTTP_CODE_METADATA = '__httpCode__';
+
+type IdemRequest = RequestLike & AuthenticatedRequest & { body?: unknown; socket?: { remoteAddress?: string } };
+
+interface Stored {
+  state: 'processing' | 'done';
+  fingerprint: string;
+  status?: number;
+  body?: unknown;
+}
+
+/** JSON with object keys sorted, so {"a":1,"b":2} and {"b":2,"a":1} are the same request. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Idempotency-Key (API.md, "Idempotency"): per credential, for 24 hours, the same key and request
+ * answer the first response again, a different request with the key is refused, and a request
+ * still running holds the key. 5xx answers are not kept, so the caller may retry.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly errors: ApiExceptionFilter,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<IdemRequest>();
+    if (context.getType() !== 'http' || !MUTATING.has(req.method)) return next.handle();
+    const key = header(req, 'idempotency-key');
+    if (key === undefined) return next.handle();
+    if (key.length < 1 || key.length > 255) {
+      throw ApiError.badRequest('Idempotency-Key must be 1 to 255 characters.', { 'Idempotency-Key': ['must be 1 to 255 characters'] });
+    }
+    const p = req.principal;
+    const owner = p ? `${p.kind}:${p.credentialId}` : `ip:${clientIp(req)}`;
+    const redisKey = `tessera:idem:${owner}:${createHash('sha256').update(key).digest('hex')}`;
+    const path = this.adapterHost.httpAdapter.getRequestUrl(req);
+    const fingerprint = createHash('sha256').update(`${req.method} ${path} ${canonicalJson(req.body ?? null)}`).digest('hex');
+    const status: number = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? (req.method === 'POST' ? 201 : 200);
+
+    return from(this.claim(redisKey, fingerprint)).pipe(
+      mergeMap((claimed) => {
+        if (claimed === 'unavailable') return next.handle();
+        if (claimed !== 'claimed') return throwError(() => this.answerFor(claimed, fingerprint));
+        return next.handle().pipe(
+          tap((body) => void this.store(redisKey, { state: 'done', fingerprint, status, body: body ?? null })),
+          catchError((err: unknown) => {
+            const answer = err instanceof HttpException ? this.errors.answer(err, req) : null;
+            if (!answer || answer.status >= 500) {
+              void this.redis.del(redisKey).catch(() => undefined);
+              return throwError(() => err);
+            }
+            // Rendered once, so the answer sent now and the one replayed later are the same bytes.
+            void this.store(redisKey, { state: 'done', fingerprint, status: answer.status, body: answer.body });
+            return throwError(() => new ReplayedResponse(answer.status, answer.body, answer.headers));
+          }),
+        );
+      }),
+    );
+  }
+
+  /** Claims the key for this request, or returns what is already stored under it. */
+  private async claim(redisKey: string, fingerprint: string): Promise<'claimed' | 'unavailable' | Stored> {
+    try {
+      const claimed = await this.redis.set(redisKey, JSON.stringify({ state: 'processing', fingerprint } satisfies Stored), 'EX', LOCK_SECONDS, 'NX');
+      if (claimed === 'OK') return 'claimed';
+      const existing = await this.redis.get(redisKey);
+      // Gone between SET and GET (expired or released after a 5xx): try once more.
+      if (!existing) return (await this.redis.set(redisKey, JSON.stringify({ state: 'processing', fingerprint }), 'EX', LOCK_SECONDS, 'NX')) === 'OK' ? 'claimed' : 'unavailable';
+      return JSON.parse(existing) as Stored;
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Idempotency-Key not checked: Redis unavailable');
+      return 'unavailable';
+    }
+  }
+
+  private answerFor(stored: Stored, fingerprint: string): Error {
+    if (stored.fingerprint !== fingerprint) {
+      return new ApiError(422, ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used for a different request (method, path or body).');
+    }
+    if (stored.state === 'processing') {
+      return new ApiError(409, ErrorCode.IDEMPOTENCY_IN_PROGRESS, 'A request with this Idempotency-Key is still being processed; retry shortly.', {}, { 'Retry-After': '1' });
+    }
+    return new ReplayedResponse(stored.status ?? 200, stored.body, { 'Idempotent-Replayed': 'true' });
+  }
+
+  private async store(redisKey: string, value: Stored): Promise<void> {
+    await this.redis.set(redisKey, JSON.stringify(value), 'EX', TTL_SECONDS).catch((err: unknown) => this.logger.warn({ err }, 'idempotent answer not stored'));
+  }
+}
+
