@@ -5,7 +5,7 @@ import { UpdateMeDto } from '../users/dto/user.dto';
 import { presentUser, UserDto } from '../users/user.presenter';
 import { UsersService } from '../users/users.service';
 import { Authenticated } from './authenticated.decorator';
-import { CurrentPrincipal, Principal } from './principal';
+import { CurrentPrincipal, Principal, userIdOf } from './principal';
 import { Scope } from './scopes';
 import { SessionsService } from './sessions.service';
 
@@ -22,7 +22,7 @@ export class MeController {
   @Authenticated({ scopes: [Scope.UsersRead] })
   @Returns(UserDto, 'User fetched.')
   async get(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
-    return presentUser(await this.users.findById(this.userOf(principal)));
+    return presentUser(await this.users.findById(userIdOf(principal)));
   }
 
   @Patch()
@@ -30,7 +30,7 @@ export class MeController {
   @Authenticated({ scopes: [Scope.UsersWrite] })
   @Returns(UserDto, 'User updated.', { errors: [422] })
   async update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateMeDto): Promise<UserDto> {
-    const userId = this.userOf(principal);
+    const userId = userIdOf(principal);
     if (body.password !== undefined) {
       await this.users.changePassword(userId, body.current_password, body.password);
       await this.sessions.revokeAllForUser(userId, principal.kind === 'user' ? principal.credentialId : undefined);
@@ -40,8 +40,4 @@ export class MeController {
     return presentUser(await this.users.updateProfile(userId, { name: body.name }));
   }
 
-  private userOf(principal: Principal): string {
-    if (!principal.userId) throw ApiError.forbidden('This route acts for a user: call it with a user credential, not a workspace API key.');
-    return principal.userId;
-  }
 }

@@ -46,3 +46,9 @@ export const CurrentWorkspace = createParamDecorator((_: unknown, ctx: Execution
   if (!workspace) throw ApiError.unauthorized();
   return workspace;
 });
+
+/** The user behind a credential; workspace API keys act for no user and get 403 on user routes. */
+export function userIdOf(principal: Principal): string {
+  if (!principal.userId) throw ApiError.forbidden('This route acts for a user: call it with a user credential, not a workspace API key.');
+  return principal.userId;
+}

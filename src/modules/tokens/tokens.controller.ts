@@ -4,7 +4,7 @@ import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tesse
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { assertCanDelegate } from '../auth/delegation';
-import { CurrentPrincipal, Principal } from '../auth/principal';
+import { CurrentPrincipal, Principal, userIdOf } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { CreateTokenDto } from './dto/token.dto';
@@ -18,10 +18,6 @@ const TOKEN_LIST: ListSpec = {
   updatable: true,
 };
 
-function userOf(principal: Principal): string {
-  if (!principal.userId) throw ApiError.forbidden('Personal access tokens belong to users: call this with a user credential.');
-  return principal.userId;
-}
 
 @ApiTags('Personal access tokens')
 @Controller('me/tokens')
@@ -36,7 +32,7 @@ export class TokensController {
   @Authenticated({ scopes: [Scope.TokensRead] })
   @Returns(TokenDto, 'Tokens fetched.', { list: true })
   async list(@CurrentPrincipal() principal: Principal, @ListParams(TOKEN_LIST) list: ListQuery): Promise<Page<TokenDto>> {
-    return (await this.tokens.list(userOf(principal), list)).map(presentToken);
+    return (await this.tokens.list(userIdOf(principal), list)).map(presentToken);
   }
 
   @Post()
@@ -45,7 +41,7 @@ export class TokensController {
   @Audited('token.created', 'token')
   @Returns(NewTokenDto, 'Token created.', { status: 201, errors: [404, 422] })
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateTokenDto): Promise<NewTokenDto> {
-    const userId = userOf(principal);
+    const userId = userIdOf(principal);
     assertCanDelegate(principal, body.scopes);
     let workspaceId: string | null = null;
     if (body.workspace_id) {
@@ -63,6 +59,6 @@ export class TokensController {
   @Audited('token.revoked', 'token')
   @Returns(null, 'Token revoked.', { status: 204, errors: [404] })
   async revoke(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
-    await this.tokens.revoke(userOf(principal), id);
+    await this.tokens.revoke(userIdOf(principal), id);
   }
 }

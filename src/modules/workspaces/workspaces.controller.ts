@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
+import { CurrentPrincipal, CurrentWorkspace, Principal, userIdOf, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { CreateWorkspaceDto, UpdateWorkspaceDto } from './dto/workspace.dto';
 import { presentWorkspace, WorkspaceDto } from './workspace.presenter';
@@ -28,7 +28,7 @@ export class WorkspacesController {
   @Authenticated({ scopes: [Scope.WorkspacesRead] })
   @Returns(WorkspaceDto, 'Workspaces fetched.', { list: true })
   async list(@CurrentPrincipal() principal: Principal, @ListParams(WORKSPACE_LIST) list: ListQuery): Promise<Page<WorkspaceDto>> {
-    const page = await this.workspaces.listForUser(this.userOf(principal), list);
+    const page = await this.workspaces.listForUser(userIdOf(principal), list);
     return page.map(({ workspace, role }) => presentWorkspace(workspace, role));
   }
 
@@ -38,7 +38,7 @@ export class WorkspacesController {
   @Audited('workspace.created', 'workspace')
   @Returns(WorkspaceDto, 'Workspace created.', { status: 201, errors: [409, 422] })
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
-    return presentWorkspace(await this.workspaces.create(body, this.userOf(principal)), 'owner');
+    return presentWorkspace(await this.workspaces.create(body, userIdOf(principal)), 'owner');
   }
 
   @Get(':id')
@@ -67,8 +67,4 @@ export class WorkspacesController {
     await this.workspaces.delete(ws.id);
   }
 
-  private userOf(principal: Principal): string {
-    if (!principal.userId) throw ApiError.forbidden('This route acts for a user: call it with a user credential, not a workspace API key.');
-    return principal.userId;
-  }
 }
