@@ -1,24 +1,46 @@
-// `npm test`: unit specs, then the e2e suite on real PostgreSQL and Redis once per HTTP platform
-// (Express, the default, and Fastify). Stops at the first failing step.
+// `npm test`: typecheck, unit specs, then the e2e suite on real PostgreSQL and Redis once per HTTP
+// platform (Express, the default, and Fastify). Stops at the first failing step and ends with one
+// plain summary line.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const vitest = ['node_modules/vitest/vitest.mjs', 'run'];
+const reports = mkdtempSync(join(tmpdir(), 'tessera-test-reports-'));
 const steps = [
-  { name: 'unit specs', args: [...vitest, '--project', 'unit'], env: {} },
-  { name: 'e2e on Express', args: [...vitest, '--project', 'e2e'], env: { HTTP_ADAPTER: 'express' } },
-  { name: 'e2e on Fastify', args: [...vitest, '--project', 'e2e'], env: { HTTP_ADAPTER: 'fastify' } },
+  { name: 'unit specs', project: 'unit', env: {} },
+  { name: 'e2e on Express', project: 'e2e', env: { HTTP_ADAPTER: 'express' } },
+  { name: 'e2e on Fastify', project: 'e2e', env: { HTTP_ADAPTER: 'fastify' } },
 ];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function finish(code) {
+  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  rmSync(reports, { recursive: true, force: true });
+  process.exit(code);
+}
 
 const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
 if (typecheck.status !== 0) {
   process.stderr.write('\ntypecheck failed\n');
-  process.exit(typecheck.status ?? 1);
+  finish(typecheck.status ?? 1);
 }
-for (const step of steps) {
+for (const [i, step] of steps.entries()) {
   process.stdout.write(`\n=== ${step.name} ===\n`);
-  const r = spawnSync(process.execPath, [...step.args, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...step.env } });
+  const report = join(reports, `${i}.json`);
+  const args = ['node_modules/vitest/vitest.mjs', 'run', '--project', step.project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...step.env } });
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    totals.passed += json.numPassedTests;
+    totals.failed += json.numFailedTests;
+    totals.skipped += json.numPendingTests + json.numTodoTests;
+  } catch {
+    totals.failed += 1; // no report: the run itself broke
+  }
   if (r.status !== 0) {
     process.stderr.write(`\n${step.name} failed\n`);
-    process.exit(r.status ?? 1);
+    finish(r.status ?? 1);
   }
 }
+finish(0);
