@@ -8,6 +8,9 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
+import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.interceptor';
+import { EntitlementsModule } from './modules/entitlements/entitlements.module';
+import { PostsModule } from './modules/posts/posts.module';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
@@ -38,6 +41,8 @@ export class AppModule implements NestModule {
         MailModule,
         AuthModule,
         RateLimitModule,
+        EntitlementsModule,
+        PostsModule,
       ],
       providers: [
         ApiExceptionFilter,
@@ -51,6 +56,7 @@ export class AppModule implements NestModule {
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ApiCallMeterInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

@@ -5,6 +5,8 @@ import { InfrastructureModule } from './infrastructure.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { MailProcessor } from './modules/auth/mail.processor';
 import { AuditModule } from './modules/audit/audit.module';
+import { EntitlementsModule } from './modules/entitlements/entitlements.module';
+import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { PurgeSessionsProcessor } from './modules/auth/purge-sessions.processor';
 
 /** The worker process: BullMQ processors over the same services as the API, no HTTP. */
@@ -13,8 +15,8 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [InfrastructureModule.forRoot(config), ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail]), AuditModule, AuthModule],
-      providers: [PurgeSessionsProcessor, MailProcessor],
+      imports: [InfrastructureModule.forRoot(config), ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail, Queues.metering]), AuditModule, AuthModule, EntitlementsModule],
+      providers: [PurgeSessionsProcessor, MailProcessor, FlushApiCallsProcessor],
     };
   }
 }

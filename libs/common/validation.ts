@@ -25,7 +25,13 @@ class StrictValidationPipe extends ValidationPipe {
     if (isDto && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw ApiError.badRequest('The request body must be a JSON object.');
     }
-    return super.transform(value, metadata);
+    try {
+      return await super.transform(value, metadata);
+    } catch (err) {
+      // A bad query parameter is a 400 (API.md), a bad body a 422.
+      if (metadata.type === 'query' && err instanceof ApiError) throw ApiError.badRequest('Invalid query parameters.', err.meta.errors as FieldErrors);
+      throw err;
+    }
   }
 }
 

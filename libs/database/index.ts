@@ -3,3 +3,4 @@ export * from './paginate';
 export * from './migrate';
 export * from './embedded-postgres';
 export * from './sql';
+export * from './outbox';

@@ -2,6 +2,7 @@
 export const Queues = {
   maintenance: 'maintenance',
   mail: 'mail',
+  metering: 'metering',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
@@ -9,12 +10,14 @@ export type QueueName = (typeof Queues)[keyof typeof Queues];
 export const Jobs = {
   purgeExpiredSessions: 'sessions.purge-expired',
   sendPasswordReset: 'mail.password-reset',
+  flushApiCalls: 'metering.flush-api-calls',
 } as const;
 
 export interface JobPayloads {
   [Jobs.purgeExpiredSessions]: Record<string, never>;
   /** Only the address: the worker makes the token, so no secret waits in Redis. */
   [Jobs.sendPasswordReset]: { email: string; requestId: string | null };
+  [Jobs.flushApiCalls]: Record<string, never>;
 }
 
 /** Defaults for every job: a few retries with exponential backoff, bounded history in Redis. */

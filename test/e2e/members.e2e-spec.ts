@@ -78,7 +78,7 @@ describe('Members [/workspaces/{id}/members]', () => {
   });
 
   it('what each built-in role may do with members', async () => {
-    const owner = await registerAccount(t);
+    const owner = await registerAccount(t, { tier: 'pro' });
     const ws = owner.workspace.id;
     const admin = await addMember(t, owner, ws, 'admin');
     const member = await addMember(t, owner, ws, 'member');
@@ -117,7 +117,7 @@ describe('Members [/workspaces/{id}/members]', () => {
   });
 
   it('paginates members in page, cursor and offset mode', async () => {
-    const owner = await registerAccount(t);
+    const owner = await registerAccount(t, { tier: 'pro' });
     for (let i = 0; i < 4; i++) await addMember(t, owner, owner.workspace.id, 'viewer');
     const page = await t.http().get(`${members(owner.workspace.id)}?per_page=2&page=2`).set(owner.auth);
     expect(page.body.meta.pagination).toMatchObject({ current_page: 2, total: 5, last_page: 3 });

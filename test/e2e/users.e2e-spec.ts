@@ -75,7 +75,7 @@ describe('Users of the current workspace [/users]', () => {
   });
 
   it('what each built-in role may do with users', async () => {
-    const owner = await registerAccount(t);
+    const owner = await registerAccount(t, { tier: 'pro' });
     const ws = { 'X-Workspace-ID': owner.workspace.id };
     const admin = await addMember(t, owner, owner.workspace.id, 'admin');
     const member = await addMember(t, owner, owner.workspace.id, 'member');
@@ -114,7 +114,7 @@ describe('Users of the current workspace [/users]', () => {
   });
 
   it('paginates over more than one page in all three modes', async () => {
-    const owner = await registerAccount(t);
+    const owner = await registerAccount(t, { tier: 'pro' });
     const ws = { 'X-Workspace-ID': owner.workspace.id };
     for (let i = 0; i < 5; i++) await t.http().post('/api/v1/users').set(owner.auth).set(ws).send({ name: `U${i}`, email: uniqueEmail(), password: 'long enough pw' });
     const p2 = await t.http().get('/api/v1/users?per_page=4&page=2').set(owner.auth).set(ws);

@@ -16,12 +16,19 @@ export function uniqueEmail(tag = 'user'): string {
 }
 
 /** Registers a new account with its own workspace: every test starts from its own data. */
-export async function registerAccount(t: TestApp, overrides: { name?: string; email?: string; password?: string; workspace_name?: string } = {}): Promise<Account> {
+/** With `tier`, the new workspace is moved to that plan (default: free, like a real sign-up). */
+export async function registerAccount(t: TestApp, overrides: { name?: string; email?: string; password?: string; workspace_name?: string; tier?: string } = {}): Promise<Account> {
   const password = overrides.password ?? 'correct horse battery';
   const body = { name: overrides.name ?? 'Test User', email: overrides.email ?? uniqueEmail(), password, ...(overrides.workspace_name ? { workspace_name: overrides.workspace_name } : {}) };
+  const tier = overrides.tier;
   const res = await t.http().post('/api/v1/auth/register').send(body);
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   const d = res.body.data;
+  if (tier) {
+    const up = await t.http().patch(`/api/v1/workspaces/${d.workspace.id}`).set('Authorization', `Bearer ${d.access_token}`).send({ tier });
+    if (up.status !== 200) throw new Error(`tier change failed: ${up.status}`);
+    d.workspace = up.body.data;
+  }
   return {
     user: d.user,
     workspace: d.workspace,

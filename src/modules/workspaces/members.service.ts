@@ -1,23 +1,30 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, Page } from '@tessera/common';
-import { isUniqueViolation } from '@tessera/database';
+import { isUniqueViolation, writeEvent } from '@tessera/database';
+import { EntitlementsService } from '../entitlements/entitlements.service';
 import { WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
 import { UsersService } from '../users/users.service';
 import { MembershipEntity } from './membership.entity';
+import { presentMember } from './workspace.presenter';
 import { WorkspacesRepository } from './workspaces.repository';
 
 const ONLY_OWNERS = 'Only an owner can grant the owner role or change an owner.';
 
 /** Who belongs to a workspace and with which role; the rules that keep a workspace owned. */
 @Injectable()
-export class MembersService {
+export class MembersService implements OnModuleInit {
   constructor(
     private readonly repo: WorkspacesRepository,
     private readonly users: UsersService,
     private readonly roles: RolesService,
+    private readonly entitlements: EntitlementsService,
   ) {}
+
+  onModuleInit(): void {
+    this.entitlements.registerCounter('members', (workspaceId, tx) => this.repo.countMembers(workspaceId, tx));
+  }
 
   list(workspaceId: string, list: ListQuery): Promise<Page<MembershipEntity>> {
     return this.repo.listMembers(workspaceId, list);
@@ -35,7 +42,7 @@ export class MembersService {
     if (role === 'owner') this.assertOwner(actor);
     const user = await this.users.findByEmail(email.trim());
     if (!user) throw ApiError.validation({ email: ['no account uses this e-mail; create it with POST /api/v1/users'] });
-    return this.repo.transaction((tx) => this.insert(actor.id, user.id, role, tx));
+    return this.repo.transaction((tx) => this.insert(actor, user.id, role, tx));
   }
 
   /** Creates an account and makes it a member, in one transaction. */
@@ -45,7 +52,7 @@ export class MembersService {
     if (role === 'owner') this.assertOwner(actor);
     return this.repo.transaction(async (tx) => {
       const user = await this.users.create(input, tx);
-      return this.insert(actor.id, user.id, role, tx);
+      return this.insert(actor, user.id, role, tx);
     });
   }
 
@@ -69,6 +76,7 @@ export class MembersService {
         await this.assertAnotherOwner(actor.id, tx);
       }
       await this.repo.deleteMember(actor.id, userId, tx);
+      await writeEvent(tx, { workspaceId: actor.id, type: 'member.removed', data: { ...presentMember(member) } });
     });
   }
 
@@ -80,7 +88,9 @@ export class MembersService {
     return this.get(actor.id, userId);
   }
 
-  private async insert(workspaceId: string, userId: string, role: string, tx: EntityManager): Promise<MembershipEntity> {
+  private async insert(actor: WorkspaceAccess, userId: string, role: string, tx: EntityManager): Promise<MembershipEntity> {
+    const workspaceId = actor.id;
+    await this.entitlements.assertCanCreate(tx, actor, 'members');
     const now = new Date();
     try {
       await this.repo.insertMember(Object.assign(new MembershipEntity(), { workspaceId, userId, role, createdAt: now, updatedAt: now }), tx);
@@ -88,7 +98,9 @@ export class MembersService {
       if (isUniqueViolation(err)) throw ApiError.conflict('This user is already a member of the workspace.', { email: ['is already a member'] });
       throw err;
     }
-    return this.get(workspaceId, userId, tx);
+    const member = await this.get(workspaceId, userId, tx);
+    await writeEvent(tx, { workspaceId, type: 'member.added', data: { ...presentMember(member) } });
+    return member;
   }
 
   private async assertRole(workspaceId: string, role: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
 import { MembersController } from './members.controller';
@@ -12,7 +13,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity]), UsersModule, RolesModule],
+  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity]), UsersModule, RolesModule, EntitlementsModule],
   controllers: [WorkspacesController, MembersController, WorkspaceUsersController],
   providers: [WorkspacesRepository, WorkspacesService, MembersService],
   exports: [WorkspacesService, MembersService],

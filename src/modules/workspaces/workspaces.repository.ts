@@ -92,6 +92,10 @@ export class WorkspacesRepository {
     return paginate(qb, list, MEMBER_COLUMNS);
   }
 
+  countMembers(workspaceId: string, tx?: EntityManager): Promise<number> {
+    return this.memberships(tx).countBy({ workspaceId });
+  }
+
   async insertMember(member: MembershipEntity, tx?: EntityManager): Promise<void> {
     await this.memberships(tx).insert(member);
   }

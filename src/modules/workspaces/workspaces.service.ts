@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, newId, Page } from '@tessera/common';
-import { isUniqueViolation } from '@tessera/database';
+import { isUniqueViolation, writeEvent } from '@tessera/database';
 import { Tier, WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity, WorkspaceSettings } from './workspace.entity';
+import { presentWorkspace } from './workspace.presenter';
 import { WorkspacesRepository } from './workspaces.repository';
 
 /** A slug from a name: "Café Düsseldorf!" → "cafe-dusseldorf". */
@@ -102,12 +103,16 @@ export class WorkspacesService {
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.settings !== undefined) changes.settings = { ...current.settings, ...patch.settings };
     try {
-      await this.repo.update(id, changes);
+      return await this.repo.transaction(async (tx) => {
+        await this.repo.update(id, changes, tx);
+        const updated = (await this.repo.findById(id, tx))!;
+        await writeEvent(tx, { workspaceId: id, type: 'workspace.updated', data: { ...presentWorkspace(updated) } });
+        return updated;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.conflict('This slug is taken.', { slug: ['has already been taken'] });
       throw err;
     }
-    return this.get(id);
   }
 
   async delete(id: string): Promise<void> {

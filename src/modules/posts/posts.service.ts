@@ -1,0 +1,88 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ApiError, isId, ListQuery, newId, Page } from '@tessera/common';
+import { writeEvent } from '@tessera/database';
+import { WorkspaceRef, EntitlementsService } from '../entitlements/entitlements.service';
+import { PostEntity, PostStatus } from './post.entity';
+import { presentPost } from './post.presenter';
+import { PostsRepository } from './posts.repository';
+
+export interface PostInput {
+  title?: string;
+  body?: string;
+  status?: PostStatus;
+  tags?: string[];
+}
+
+/** Posts, the sample domain resource: metered by the posts entitlement, and every change is an outbox event. */
+@Injectable()
+export class PostsService implements OnModuleInit {
+  constructor(
+    private readonly repo: PostsRepository,
+    private readonly entitlements: EntitlementsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.entitlements.registerCounter('posts', (workspaceId, tx) => this.repo.count(workspaceId, tx));
+  }
+
+  list(workspaceId: string, list: ListQuery): Promise<Page<PostEntity>> {
+    return this.repo.list(workspaceId, list);
+  }
+
+  async get(workspaceId: string, id: string, withAuthor = false, tx?: EntityManager): Promise<PostEntity> {
+    const post = isId('pst', id) ? await this.repo.find(workspaceId, id, { withAuthor, tx }) : null;
+    if (!post) throw ApiError.notFound('Post');
+    return post;
+  }
+
+  async create(ws: WorkspaceRef, authorId: string | null, input: PostInput & { title: string }): Promise<PostEntity> {
+    return this.repo.transaction(async (tx) => {
+      await this.entitlements.assertCanCreate(tx, ws, 'posts');
+      const now = new Date();
+      const post = Object.assign(new PostEntity(), {
+        id: newId('pst'),
+        workspaceId: ws.id,
+        authorId,
+        title: input.title.trim(),
+        body: input.body ?? '',
+        status: input.status ?? 'draft',
+        tags: [...new Set(input.tags ?? [])],
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.repo.insert(post, tx);
+      await writeEvent(tx, { workspaceId: ws.id, type: 'post.created', data: { ...presentPost(post) } });
+      return post;
+    });
+  }
+
+  async update(workspaceId: string, id: string, input: PostInput): Promise<PostEntity> {
+    return this.repo.transaction(async (tx) => {
+      await this.get(workspaceId, id, false, tx);
+      await this.repo.update(
+        workspaceId,
+        id,
+        {
+          ...(input.title !== undefined ? { title: input.title.trim() } : {}),
+          ...(input.body !== undefined ? { body: input.body } : {}),
+          ...(input.status !== undefined ? { status: input.status } : {}),
+          ...(input.tags !== undefined ? { tags: [...new Set(input.tags)] } : {}),
+          updatedAt: new Date(),
+        },
+        tx,
+      );
+      const post = await this.get(workspaceId, id, false, tx);
+      await writeEvent(tx, { workspaceId, type: 'post.updated', data: { ...presentPost(post) } });
+      return post;
+    });
+  }
+
+  async delete(workspaceId: string, id: string): Promise<void> {
+    await this.repo.transaction(async (tx) => {
+      const post = await this.get(workspaceId, id, false, tx);
+      if (!(await this.repo.delete(workspaceId, id, tx))) throw ApiError.notFound('Post');
+      await writeEvent(tx, { workspaceId, type: 'post.deleted', data: { ...presentPost(post) } });
+    });
+  }
+}
