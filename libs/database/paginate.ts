@@ -47,7 +47,7 @@ export async function paginate<T extends ObjectLiteral>(
 
   const mode = list.mode;
   if (mode.kind === 'page') {
-    const [items, total] = await qb.limit(mode.perPage).offset((mode.page - 1) * mode.perPage).getManyAndCount();
+    const [items, total] = await Promise.all([qb.clone().limit(mode.perPage).offset((mode.page - 1) * mode.perPage).getMany(), qb.getCount()]);
     const from = items.length ? (mode.page - 1) * mode.perPage + 1 : null;
     const pagination: Pagination = {
       current_page: mode.page,
@@ -60,7 +60,7 @@ export async function paginate<T extends ObjectLiteral>(
     return new Page(items, pagination, list.fields);
   }
   if (mode.kind === 'offset') {
-    const [items, total] = await qb.limit(mode.limit).offset(mode.offset).getManyAndCount();
+    const [items, total] = await Promise.all([qb.clone().limit(mode.limit).offset(mode.offset).getMany(), qb.getCount()]);
     return new Page(items, { limit: mode.limit, offset: mode.offset, total }, list.fields);
   }
 

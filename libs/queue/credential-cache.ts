@@ -12,9 +12,11 @@ interface Entry {
 }
 
 /**
- * Verified credentials, kept in this process for a few seconds so a hot API key costs no query.
- * A revocation is published on Redis: every API process drops the credential at once, and a mark
- * (with a TTL) tells any process that the id, or a token minted from it, is dead.
+ * What the guard verifies on every request (credentials, workspace access), kept in this process
+ * for a few seconds so a hot API key costs no query. Entries belong to a group id (a credential,
+ * a workspace); revoke(id) is published on Redis and every API process drops the group at once,
+ * and an optional mark (with a TTL) tells any process that a credential, or a token minted from
+ * it, is dead.
  */
 @Injectable()
 export class CredentialCache implements OnModuleInit, OnModuleDestroy {

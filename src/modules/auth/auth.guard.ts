@@ -73,7 +73,6 @@ export class AuthGuard implements CanActivate {
   }
 
   private async resolveWorkspace(req: GuardedRequest, principal: Principal, from: NonNullable<AuthenticatedOptions['workspace']>): Promise<WorkspaceAccess> {
-    const notFound = ApiError.notFound('Workspace');
     let named: string | undefined;
     if (from === 'header') {
       named = header(req, 'x-workspace-id')?.trim() || undefined;
@@ -84,12 +83,12 @@ export class AuthGuard implements CanActivate {
       named = req.params?.[from.param];
     }
     const access = await this.workspaces.resolveAccess(named ?? principal.boundWorkspaceId!, principal.userId);
-    if (!access) throw notFound;
+    if (!access) throw ApiError.notFound('Workspace');
     if (principal.boundWorkspaceId && access.id !== principal.boundWorkspaceId) {
       if (from === 'header') throw ApiError.forbidden('This credential is bound to another workspace than the one X-Workspace-ID names.');
-      throw notFound;
+      throw ApiError.notFound('Workspace');
     }
-    if (principal.kind !== 'api_key' && !access.role) throw notFound;
+    if (principal.kind !== 'api_key' && !access.role) throw ApiError.notFound('Workspace');
     return access;
   }
 

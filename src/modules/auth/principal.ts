@@ -52,3 +52,8 @@ export function userIdOf(principal: Principal): string {
   if (!principal.userId) throw ApiError.forbidden('This route acts for a user: call it with a user credential, not a workspace API key.');
   return principal.userId;
 }
+
+/** The group under which resolved workspace access is cached; dropping it forgets the workspace everywhere. */
+export function accessCacheGroup(workspaceId: string): string {
+  return `access:${workspaceId}`;
+}

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError, isId, newId } from '@tessera/common';
 import { isUniqueViolation } from '@tessera/database';
+import { CredentialCache } from '@tessera/queue';
+import { accessCacheGroup } from '../auth/principal';
 import { BUILT_IN_ROLE_DESCRIPTIONS, BUILT_IN_ROLE_SCOPES, BUILT_IN_ROLES, isBuiltInRole } from '../auth/roles';
 import { RoleEntity } from './role.entity';
 import { RolesRepository } from './roles.repository';
@@ -30,7 +32,10 @@ const toView = (r: RoleEntity): RoleView => ({ id: r.id, name: r.name, descripti
 /** Built-in roles (fixed) and a workspace's custom roles (named sets of scopes). */
 @Injectable()
 export class RolesService {
-  constructor(private readonly repo: RolesRepository) {}
+  constructor(
+    private readonly repo: RolesRepository,
+    private readonly cache: CredentialCache,
+  ) {}
 
   async list(workspaceId: string): Promise<RoleView[]> {
     return [...builtInViews, ...(await this.repo.list(workspaceId)).map(toView)];
@@ -83,6 +88,8 @@ export class RolesService {
       if (isUniqueViolation(err)) throw ApiError.conflict('A role with this name exists.', { name: ['has already been taken'] });
       throw err;
     }
+    // Members holding the role act with its new scopes at once, in every process.
+    await this.cache.revoke(accessCacheGroup(workspaceId));
     return this.get(workspaceId, id);
   }
 

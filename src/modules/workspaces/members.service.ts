@@ -7,6 +7,7 @@ import { WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
 import { UsersService } from '../users/users.service';
 import { MembershipEntity } from './membership.entity';
+import { WorkspacesService } from './workspaces.service';
 import { presentMember } from './workspace.presenter';
 import { WorkspacesRepository } from './workspaces.repository';
 
@@ -20,6 +21,7 @@ export class MembersService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly roles: RolesService,
     private readonly entitlements: EntitlementsService,
+    private readonly workspaces: WorkspacesService,
   ) {}
 
   onModuleInit(): void {
@@ -42,7 +44,7 @@ export class MembersService implements OnModuleInit {
     if (role === 'owner') this.assertOwner(actor);
     const user = await this.users.findByEmail(email.trim());
     if (!user) throw ApiError.validation({ email: ['no account uses this e-mail; create it with POST /api/v1/users'] });
-    return this.repo.transaction((tx) => this.insert(actor, user.id, role, tx));
+    return this.repo.transaction((tx) => this.insert(actor, user.id, role, tx)).finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   /** Creates an account and makes it a member, in one transaction. */
@@ -50,10 +52,12 @@ export class MembersService implements OnModuleInit {
     const role = input.role ?? 'member';
     await this.assertRole(actor.id, role);
     if (role === 'owner') this.assertOwner(actor);
-    return this.repo.transaction(async (tx) => {
-      const user = await this.users.create(input, tx);
-      return this.insert(actor, user.id, role, tx);
-    });
+    return this.repo
+      .transaction(async (tx) => {
+        const user = await this.users.create(input, tx);
+        return this.insert(actor, user.id, role, tx);
+      })
+      .finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   async changeRole(actor: WorkspaceAccess, userId: string, role: string): Promise<MembershipEntity> {
@@ -65,7 +69,7 @@ export class MembersService implements OnModuleInit {
       if (member.role === 'owner') await this.assertAnotherOwner(actor.id, tx);
       await this.repo.updateMemberRole(actor.id, userId, role, tx);
       return this.get(actor.id, userId, tx);
-    });
+    }).finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   async remove(actor: WorkspaceAccess, userId: string): Promise<void> {
@@ -77,7 +81,7 @@ export class MembersService implements OnModuleInit {
       }
       await this.repo.deleteMember(actor.id, userId, tx);
       await writeEvent(tx, { workspaceId: actor.id, type: 'member.removed', data: { ...presentMember(member) } });
-    });
+    }).finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   /** Updates the account of a member (name, e-mail) and, when given, the role. */

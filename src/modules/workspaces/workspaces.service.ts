@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, newId, Page } from '@tessera/common';
 import { isUniqueViolation, writeEvent } from '@tessera/database';
-import { Tier, WorkspaceAccess } from '../auth/principal';
+import { CredentialCache } from '@tessera/queue';
+import { accessCacheGroup, Tier, WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity, WorkspaceSettings } from './workspace.entity';
@@ -35,6 +36,7 @@ export class WorkspacesService {
   constructor(
     private readonly repo: WorkspacesRepository,
     private readonly roles: RolesService,
+    private readonly cache: CredentialCache,
   ) {}
 
   /**
@@ -43,10 +45,22 @@ export class WorkspacesService {
    */
   async resolveAccess(idOrSlug: string, userId: string | null): Promise<WorkspaceAccess | null> {
     if (!idOrSlug || idOrSlug.length > 64) return null;
+    // Cached a few seconds per process; any change to the workspace, its members or its roles
+    // drops the entries in every process at once (invalidateAccess).
+    const cacheKey = `access:${idOrSlug}|${userId ?? ''}`;
+    const cached = this.cache.get<WorkspaceAccess>(cacheKey);
+    if (cached) return cached;
     const row = await this.repo.findAccess(idOrSlug, userId);
     if (!row) return null;
     const roleScopes = row.role ? ((await this.roles.scopesOf(row.id, row.role)) ?? []) : [];
-    return { id: row.id, slug: row.slug, tier: row.tier, role: row.role, roleScopes };
+    const access: WorkspaceAccess = { id: row.id, slug: row.slug, tier: row.tier, role: row.role, roleScopes };
+    this.cache.set(cacheKey, accessCacheGroup(row.id), access);
+    return access;
+  }
+
+  /** Forgets every cached access to a workspace, in every API process. */
+  invalidateAccess(workspaceId: string): Promise<void> {
+    return this.cache.revoke(accessCacheGroup(workspaceId));
   }
 
   async get(id: string): Promise<WorkspaceEntity> {
@@ -108,7 +122,7 @@ export class WorkspacesService {
         const updated = (await this.repo.findById(id, tx))!;
         await writeEvent(tx, { workspaceId: id, type: 'workspace.updated', data: { ...presentWorkspace(updated) } });
         return updated;
-      });
+      }).finally(() => this.invalidateAccess(id));
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.conflict('This slug is taken.', { slug: ['has already been taken'] });
       throw err;
@@ -117,5 +131,6 @@ export class WorkspacesService {
 
   async delete(id: string): Promise<void> {
     await this.repo.delete(id);
+    await this.invalidateAccess(id);
   }
 }
