@@ -101,3 +101,10 @@ describe('Rate limits', () => {
     }
   });
 });
+
+describe('Rate limits and health probes', () => {
+  it('never limits the health routes', async () => {
+    const results = await Promise.all(Array.from({ length: 80 }, () => t.http().get('/api/v1/health')));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { Returns } from '@tessera/common';
@@ -14,6 +15,8 @@ export class HealthDto {
 }
 
 @ApiTags('Health')
+// Load balancers and orchestrators probe these often, from one address: never rate limited.
+@SkipThrottle({ default: true, route: true })
 @Controller('health')
 export class HealthController {
   constructor(
