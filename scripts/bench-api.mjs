@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { api, startServices } from './bench-env.mjs';
+import { api, benchEnv, startServices } from './bench-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -59,15 +59,7 @@ try {
     const a = load('http://127.0.0.1:3101/bare');
     await stop(bare);
 
-    const env = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      HTTP_ADAPTER: adapter,
-      DATABASE_URL: services.databaseUrl,
-      REDIS_URL: services.redisUrl,
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-123456',
-    };
-    const full = startServer('dist/src/main.js', env, 3102);
+    const full = startServer('dist/src/main.js', benchEnv(services, adapter), 3102);
     const base = 'http://127.0.0.1:3102';
     await waitFor(`${base}/api/v1/health`);
     const reg = await api(base, 'POST', '/auth/register', { name: 'Bench', email: `bench-${adapter}-${Date.now()}@example.test`, password: 'bench password' });

@@ -38,16 +38,20 @@ export async function startServices() {
   };
 }
 
-export async function startApi(services, adapter = 'express', extraEnv = {}) {
-  const config = loadConfig({
+/** The environment of an API process under benchmark. */
+export function benchEnv(services, adapter = 'express') {
+  return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     HTTP_ADAPTER: adapter,
     DATABASE_URL: services.databaseUrl,
     REDIS_URL: services.redisUrl,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-123456',
-    ...extraEnv,
-  });
+  };
+}
+
+export async function startApi(services, adapter = 'express', extraEnv = {}) {
+  const config = loadConfig({ ...benchEnv(services, adapter), ...extraEnv });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
