@@ -1,12 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { map, Observable } from 'rxjs';
-import { MESSAGE_METADATA } from './returns.decorator';
+import { MESSAGE_METADATA, routeStatus } from './returns.decorator';
 import { Page, Pagination } from './envelope';
 import { publicBaseUrl, RequestLike } from './http';
 
-const HTTP_CODE_METADATA = '__httpCode__';
 
 /** Wraps every successful JSON answer in the contract's envelope (API.md, "Envelope"). */
 @Injectable()
@@ -20,8 +18,7 @@ export class EnvelopeInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const handler = context.getHandler();
     const req = context.switchToHttp().getRequest<RequestLike>();
-    const status: number =
-      this.reflector.get<number>(HTTP_CODE_METADATA, handler) ?? (req.method === 'POST' ? 201 : 200);
+    const status = routeStatus(this.reflector, handler, req.method);
     const message = this.reflector.get<string>(MESSAGE_METADATA, handler) ?? (status === 201 ? 'Created.' : 'OK.');
 
     return next.handle().pipe(

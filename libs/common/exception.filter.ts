@@ -74,7 +74,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   answer(exception: unknown, req: RequestLike & { raw?: RequestLike }): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
     const { httpAdapter } = this.adapterHost;
     const requestId = req.id ?? assignRequestId((req.raw ?? req) as never);
-    const r = this.render(exception, req, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
+    const r = this.render(exception, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
 
     if (r.status >= 500) {
       this.logger.error({ err: exception, request_id: requestId }, `${r.code}: unhandled error`);
@@ -93,7 +93,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     };
   }
 
-  private render(exception: unknown, _req: RequestLike, method: string, url: string): Rendered {
+  private render(exception: unknown, method: string, url: string): Rendered {
     if (exception instanceof ApiError) {
       return { status: exception.getStatus(), code: exception.code, message: exception.message, meta: exception.meta, headers: exception.headers };
     }

@@ -1,8 +1,15 @@
 import { applyDecorators, HttpCode, SetMetadata, Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ErrorEnvelopeDto, LinksDto, ListMetaDto, MetaDto } from './envelope';
 
 export const MESSAGE_METADATA = 'tessera:message';
+const HTTP_CODE_METADATA = '__httpCode__';
+
+/** The status a route answers with on success: its @HttpCode (set by @Returns), else Nest's default. */
+export function routeStatus(reflector: Reflector, handler: Function, method: string): number {
+  return reflector.get<number>(HTTP_CODE_METADATA, handler) ?? (method === 'POST' ? 201 : 200);
+}
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'BAD_REQUEST: malformed JSON or a bad query parameter (meta.errors).',

@@ -53,6 +53,21 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     this.entries.set(hashHex, { id, value, until: Date.now() + CredentialCache.TTL_MS });
   }
 
+  /**
+   * A credential by the hash of its secret: from this process's cache, else from `load` (a hit is
+   * cached). Null when unknown, revoked (load answers null) or past its expiresAt.
+   */
+  async lookup<T extends { id: string; expiresAt: number | null }>(hashHex: string, load: () => Promise<T | null>): Promise<T | null> {
+    let value = this.get<T>(hashHex);
+    if (value === undefined) {
+      const loaded = await load();
+      if (!loaded) return null;
+      this.set(hashHex, loaded.id, loaded);
+      value = loaded;
+    }
+    return value.expiresAt !== null && value.expiresAt <= Date.now() ? null : value;
+  }
+
   /** Drops the credential everywhere; with `markSeconds`, also marks it revoked for that long. */
   async revoke(id: string, markSeconds?: number): Promise<void> {
     this.forget(id);

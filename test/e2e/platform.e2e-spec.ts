@@ -132,10 +132,14 @@ describe('OpenAPI', () => {
 
 describe('Scopes', () => {
   it('GET /scopes lists the catalog with descriptions', async () => {
-    const res = await t.http().get('/api/v1/scopes');
+    const res = await t.http().get('/api/v1/scopes?per_page=100');
     expect(res.status).toBe(200);
     expect(res.body.data).toContainEqual({ scope: 'posts:read', resource: 'posts', action: 'read', description: 'Read posts.' });
     expect(res.body.data).toHaveLength(36);
+    // The shared list parameters apply here too.
+    const posts = await t.http().get('/api/v1/scopes?resource=posts&sort=-action');
+    expect(posts.body.data.map((s: { scope: string }) => s.scope)).toEqual(['posts:write', 'posts:read', 'posts:delete']);
+    expect((await t.http().get('/api/v1/scopes?sort=nope')).status).toBe(400);
   });
 });
 

@@ -111,15 +111,11 @@ export class ApiKeysService {
   async verify(secret: string): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(secret)) return null;
     const hash = hashSecret(secret);
-    const hashHex = hash.toString('hex');
-    let verified = this.cache.get<VerifiedApiKey | null>(hashHex);
-    if (verified === undefined) {
+    const verified = await this.cache.lookup<VerifiedApiKey>(hash.toString('hex'), async () => {
       const key = await this.repo.findByHash(hash);
-      verified = key && !key.revokedAt ? { id: key.id, workspaceId: key.workspaceId, scopes: key.scopes, rateLimitTier: key.rateLimitTier, expiresAt: key.expiresAt?.getTime() ?? null } : null;
-      if (verified) this.cache.set(hashHex, verified.id, verified);
-    }
-    if (!verified || (verified.expiresAt !== null && verified.expiresAt <= Date.now())) return null;
-    if (this.lastUsed.shouldWrite(verified.id)) {
+      return key && !key.revokedAt ? { id: key.id, workspaceId: key.workspaceId, scopes: key.scopes, rateLimitTier: key.rateLimitTier, expiresAt: key.expiresAt?.getTime() ?? null } : null;
+    });
+    if (verified && this.lastUsed.shouldWrite(verified.id)) {
       this.repo.touch(verified.id).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at not written'));
     }
     return verified;

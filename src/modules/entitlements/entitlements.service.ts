@@ -49,9 +49,10 @@ export class EntitlementsService {
     return `${this.config.publicUrl ?? `http://localhost:${this.config.port}`}/billing/upgrade`;
   }
 
-  async limit(ws: WorkspaceRef, feature: Feature): Promise<number | null> {
-    const overrides = await this.repo.overrides(ws.id);
-    return overrides.has(feature) ? overrides.get(feature)! : PLAN_LIMITS[ws.tier][feature];
+  /** The workspace's limit: its override when it has one, else its tier's. Pass `overrides` when already loaded. */
+  async limit(ws: WorkspaceRef, feature: Feature, overrides?: Map<string, number | null>): Promise<number | null> {
+    const o = overrides ?? (await this.repo.overrides(ws.id));
+    return o.has(feature) ? o.get(feature)! : PLAN_LIMITS[ws.tier][feature];
   }
 
   async usage(workspaceId: string, feature: Feature, tx?: EntityManager): Promise<number> {
@@ -106,9 +107,10 @@ export class EntitlementsService {
   }
 
   async summary(ws: WorkspaceRef): Promise<Record<string, { used: number; limit: number | null; available: number | null; percentage: number | null; unit: string; reset_at?: string }>> {
+    const overrides = await this.repo.overrides(ws.id);
     const entries = await Promise.all(
       FEATURES.map(async (feature) => {
-        const [used, limit] = await Promise.all([this.usage(ws.id, feature), this.limit(ws, feature)]);
+        const [used, limit] = await Promise.all([this.usage(ws.id, feature), this.limit(ws, feature, overrides)]);
         const resetAt = resetAtOf(feature);
         return [
           feature,

@@ -3,7 +3,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { catchError, from, mergeMap, Observable, tap, throwError } from 'rxjs';
-import { ApiError, ApiExceptionFilter, clientIp, ErrorCode, header, ReplayedResponse, RequestLike } from '@tessera/common';
+import { ApiError, ApiExceptionFilter, clientIp, ErrorCode, header, ReplayedResponse, RequestLike, routeStatus } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import { AuthenticatedRequest } from '../auth/principal';
 
@@ -11,7 +11,6 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const TTL_SECONDS = 24 * 3600;
 /** How long a claim on a key holds while its first request runs (a crashed process frees it). */
 const LOCK_SECONDS = 60;
-const HTTP_CODE_METADATA = '__httpCode__';
 
 type IdemRequest = RequestLike & AuthenticatedRequest & { body?: unknown; socket?: { remoteAddress?: string } };
 
@@ -60,7 +59,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const redisKey = `tessera:idem:${owner}:${createHash('sha256').update(key).digest('hex')}`;
     const path = this.adapterHost.httpAdapter.getRequestUrl(req);
     const fingerprint = createHash('sha256').update(`${req.method} ${path} ${canonicalJson(req.body ?? null)}`).digest('hex');
-    const status: number = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? (req.method === 'POST' ? 201 : 200);
+    const status = routeStatus(this.reflector, context.getHandler(), req.method);
 
     return from(this.claim(redisKey, fingerprint)).pipe(
       mergeMap((claimed) => {

@@ -73,16 +73,11 @@ export class TokensService {
   async verify(secret: string): Promise<VerifiedToken | null> {
     if (!PAT_PATTERN.test(secret)) return null;
     const hash = hashSecret(secret);
-    const hashHex = hash.toString('hex');
-    let verified = this.cache.get<VerifiedToken>(hashHex);
-    if (verified === undefined) {
+    const verified = await this.cache.lookup<VerifiedToken>(hash.toString('hex'), async () => {
       const t = await this.repo.findByHash(hash);
-      if (!t || t.revokedAt) return null;
-      verified = { id: t.id, userId: t.userId, workspaceId: t.workspaceId, scopes: t.scopes, expiresAt: t.expiresAt?.getTime() ?? null };
-      this.cache.set(hashHex, t.id, verified);
-    }
-    if (verified.expiresAt !== null && verified.expiresAt <= Date.now()) return null;
-    if (this.lastUsed.shouldWrite(verified.id)) {
+      return t && !t.revokedAt ? { id: t.id, userId: t.userId, workspaceId: t.workspaceId, scopes: t.scopes, expiresAt: t.expiresAt?.getTime() ?? null } : null;
+    });
+    if (verified && this.lastUsed.shouldWrite(verified.id)) {
       this.repo.touch(verified.id).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at not written'));
     }
     return verified;

@@ -56,10 +56,10 @@ export class WorkspacesRepository {
   async listForUser(userId: string, list: ListQuery): Promise<Page<{ workspace: WorkspaceEntity; role: string }>> {
     const qb = this.workspaces()
       .createQueryBuilder('w')
-      .innerJoin(MembershipEntity, 'm', 'm.workspace_id = w.id AND m.user_id = :userId', { userId })
-      .addSelect('m.role', 'member_role');
+      .innerJoin(MembershipEntity, 'm', 'm.workspace_id = w.id AND m.user_id = :userId', { userId });
     if (list.search) qb.andWhere('w.name ILIKE :search', { search: `%${escapeLike(list.search)}%` });
     const page = await paginate(qb, list, WORKSPACE_COLUMNS);
+    // The caller's roles for the whole page in one more query (not one per workspace).
     const roles = await this.memberships().find({ where: page.items.map((w) => ({ workspaceId: w.id, userId })) });
     const roleOf = new Map(roles.map((m) => [m.workspaceId, m.role]));
     return page.map((workspace) => ({ workspace, role: roleOf.get(workspace.id) ?? 'member' }));
