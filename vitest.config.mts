@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.e2e-spec.ts'],
+          include: ['test/e2e/**/*.e2e-spec.ts', 'test/security/**/*.e2e-spec.ts'],
           environment: 'node',
           globalSetup: ['test/utils/global-setup.ts'],
           testTimeout: 30_000,

@@ -1,5 +1,5 @@
 // `npm test`: typecheck, unit specs, then the e2e suite on real PostgreSQL and Redis once per HTTP
-// platform (Express, the default, and Fastify). Stops at the first failing step and ends with one
+// platform (Express, the default, and Fastify) and once more with DATABASE_POOL_MAX=1. Stops at the first failing step and ends with one
 // plain summary line.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,8 @@ const steps = [
   { name: 'unit specs', project: 'unit', env: {} },
   { name: 'e2e on Express', project: 'e2e', env: { HTTP_ADAPTER: 'express' } },
   { name: 'e2e on Fastify', project: 'e2e', env: { HTTP_ADAPTER: 'fastify' } },
+  // One connection per process: a code path that holds a connection and asks for another fails.
+  { name: 'e2e on Express with a pool of one connection', project: 'e2e', env: { HTTP_ADAPTER: 'express', DATABASE_POOL_MAX: '1' } },
 ];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assignRequestId } from '@tessera/common';
-import { dataSourceOptions } from '@tessera/database';
+import { Database, dataSourceOptions, Outbox } from '@tessera/database';
 import { RedisModule } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from './config/config';
 
@@ -29,11 +29,11 @@ export class InfrastructureModule {
             autoLogging: { ignore: (req: IncomingMessage) => req.url === '/api/v1/health' },
           },
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), autoLoadEntities: true }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.database), autoLoadEntities: true }),
         RedisModule.forRoot(config.redisUrl),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: [{ provide: APP_CONFIG, useValue: config }, Database, Outbox],
+      exports: [APP_CONFIG, Database, Outbox],
     };
   }
 }

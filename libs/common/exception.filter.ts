@@ -34,6 +34,24 @@ function uniqueViolationErrors(detail: unknown): Record<string, string[]> | unde
   return Object.fromEntries((fields.length ? fields : ['id']).map((f) => [f, ['has already been taken']]));
 }
 
+/**
+ * PostgreSQL errors that mean "saturated, try again shortly", not "your request is wrong": the
+ * statement, lock and idle-in-transaction timeouts, deadlocks and serialisation failures, too
+ * many connections, a server shutting down.
+ */
+const TRANSIENT_PG_CODES = new Set(['57014', '55P03', '25P03', '40P01', '40001', '53300', '57P01', '57P03']);
+const RETRY_AFTER_SECONDS = 2;
+
+/** Whether an error says the database is saturated or unreachable rather than that the request is bad. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  if (typeof code === 'string' && (TRANSIENT_PG_CODES.has(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT')) return true;
+  const message = String(e?.driverError?.message ?? e?.message ?? '');
+  // node-postgres's pool acquire timeout, and a connection that died under a query.
+  return /timeout exceeded when trying to connect|Connection terminated/i.test(message);
+}
+
 /** A stored answer to send again as it was (an idempotent replay): status, body and headers. */
 export class ReplayedResponse extends HttpException {
   constructor(
@@ -109,6 +127,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
       }
       if (status < 500) return this.client(status, this.messageOf(response, exception.message));
       return this.internal();
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        status: 503,
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        message: 'The database is saturated or unavailable; retry shortly.',
+        meta: { retry_after: RETRY_AFTER_SECONDS },
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      };
     }
     const driverError = exception as { code?: unknown; detail?: unknown; driverError?: { code?: unknown; detail?: unknown } };
     const pg = driverError?.driverError ?? driverError;

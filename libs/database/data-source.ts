@@ -6,8 +6,21 @@ import { PostsEventsEntitlements1764000200000 } from './migrations/1764000200000
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [InitialSchema1764000000000, CredentialsRolesAudit1764000100000, PostsEventsEntitlements1764000200000];
 
+/** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */
+export interface PoolSettings {
+  /** Connections per process. */
+  max: number;
+  /** How long a query waits for a free connection before it fails (then answered 503). */
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_POOL: PoolSettings = { max: 20, acquireTimeoutMs: 5_000, statementTimeoutMs: 15_000, lockTimeoutMs: 5_000, idleInTransactionTimeoutMs: 30_000 };
+
 /** Connection options shared by the API, the worker, the migration runner and the tests. */
-export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export function dataSourceOptions(url: string, pool: PoolSettings = DEFAULT_POOL): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -15,8 +28,14 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    // Pool size per process; two API processes and a worker stay well under max_connections (100).
-    extra: { max: 20 },
-    ...extra,
+    // node-postgres Pool and connection settings. Two API processes and a worker stay well under
+    // max_connections (100) at the default size.
+    extra: {
+      max: pool.max,
+      connectionTimeoutMillis: pool.acquireTimeoutMs,
+      statement_timeout: pool.statementTimeoutMs,
+      lock_timeout: pool.lockTimeoutMs,
+      idle_in_transaction_session_timeout: pool.idleInTransactionTimeoutMs,
+    },
   } as DataSourceOptions;
 }

@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './embedded-postgres';
 export * from './sql';
 export * from './outbox';
+export * from './database';

@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source';
+import { DEFAULT_POOL, dataSourceOptions } from './data-source';
 
 /** Runs pending migrations inside one transaction, under an advisory lock so two runners never race. */
 export async function runMigrations(url: string): Promise<string[]> {
-  const ds = new DataSource(dataSourceOptions(url));
+  // A migration may take long and wait for locks: no statement or lock timeout here.
+  const ds = new DataSource(dataSourceOptions(url, { ...DEFAULT_POOL, max: 1, statementTimeoutMs: 0, lockTimeoutMs: 0 }));
   await ds.initialize();
   try {
     await ds.query('SELECT pg_advisory_lock(727274)');

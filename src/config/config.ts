@@ -1,3 +1,5 @@
+import type { PoolSettings } from '@tessera/database';
+
 /**
  * Configuration, read once at boot and validated: a bad or missing variable stops the process
  * with one line naming it. `.env.example` lists every variable.
@@ -7,6 +9,8 @@ export interface AppConfig {
   port: number;
   httpAdapter: 'express' | 'fastify';
   databaseUrl: string;
+  /** Pool size and the time limits of every PostgreSQL connection. */
+  database: PoolSettings;
   redisUrl: string;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
@@ -64,6 +68,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: int(env, 'PORT', 3000, 0, 65535),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
+    database: {
+      max: int(env, 'DATABASE_POOL_MAX', 20, 1, 1000),
+      acquireTimeoutMs: int(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 5_000, 100, 600_000),
+      statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+      lockTimeoutMs: int(env, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 100, 3_600_000),
+      idleInTransactionTimeoutMs: int(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+    },
     redisUrl: url(env, 'REDIS_URL', ['redis', 'rediss']),
     jwtSecret,
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),

@@ -17,6 +17,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     PORT: '0',
     // Most suites make many requests from one address; test/e2e/rate-limits turns limits on.
     RATE_LIMIT_ENABLED: 'false',
+    // npm test runs the whole suite once more with a pool of one connection: any code path that
+    // needs a second connection while holding one then fails instead of passing by luck.
+    ...(process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX } : {}),
     ...overrides,
   });
 }

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { ListQuery, Page } from '@tessera/common';
-import { escapeLike, paginate } from '@tessera/database';
+import { Database, escapeLike, paginate } from '@tessera/database';
 import { ApiKeyEntity } from './api-key.entity';
 
 const COLUMNS = { id: 'id', name: 'name', created_at: 'createdAt', updated_at: 'updatedAt', last_used_at: 'lastUsedAt', environment: 'environment' };
@@ -10,22 +8,22 @@ const COLUMNS = { id: 'id', name: 'name', created_at: 'createdAt', updated_at: '
 /** API keys, always looked up within their workspace, except by hash (that is how a key finds its workspace). */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
-  private repo(tx?: EntityManager) {
-    return (tx ?? this.ds.manager).getRepository(ApiKeyEntity);
+  private repo() {
+    return this.db.repository(ApiKeyEntity);
   }
 
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
   findByHash(keyHash: Buffer): Promise<ApiKeyEntity | null> {
     return this.repo().findOneBy({ keyHash });
   }
 
-  find(workspaceId: string, id: string, tx?: EntityManager): Promise<ApiKeyEntity | null> {
-    return this.repo(tx).findOneBy({ workspaceId, id });
+  find(workspaceId: string, id: string): Promise<ApiKeyEntity | null> {
+    return this.repo().findOneBy({ workspaceId, id });
   }
 
   list(workspaceId: string, list: ListQuery): Promise<Page<ApiKeyEntity>> {
@@ -37,16 +35,16 @@ export class ApiKeysRepository {
     return paginate(qb, list, COLUMNS);
   }
 
-  async insert(key: ApiKeyEntity, tx?: EntityManager): Promise<void> {
-    await this.repo(tx).insert(key);
+  async insert(key: ApiKeyEntity): Promise<void> {
+    await this.repo().insert(key);
   }
 
-  async update(workspaceId: string, id: string, patch: Partial<Pick<ApiKeyEntity, 'expiresAt' | 'revokedAt' | 'rotatedTo'>>, tx?: EntityManager): Promise<void> {
-    await this.repo(tx).update({ workspaceId, id }, { ...patch, updatedAt: new Date() });
+  async update(workspaceId: string, id: string, patch: Partial<Pick<ApiKeyEntity, 'expiresAt' | 'revokedAt' | 'rotatedTo'>>): Promise<void> {
+    await this.repo().update({ workspaceId, id }, { ...patch, updatedAt: new Date() });
   }
 
   /** Records use at most once a minute per key, across every process. */
   async touch(id: string): Promise<void> {
-    await this.ds.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
+    await this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
   }
 }

@@ -76,7 +76,7 @@ export class ApiKeysService {
     const old = await this.get(workspaceId, id);
     if (keyStatus(old) !== 'active') throw ApiError.conflict(`This key is ${keyStatus(old)}: only an active key can be rotated.`);
     const graceEndsAt = new Date(Date.now() + Math.round(graceHours * 3_600_000));
-    const result = await this.repo.transaction(async (tx) => {
+    const result = await this.repo.transaction(async () => {
       const secret = newSecret(`sk_${old.environment}_`);
       const now = new Date();
       const key = Object.assign(new ApiKeyEntity(), {
@@ -90,9 +90,9 @@ export class ApiKeysService {
         createdAt: now,
         updatedAt: now,
       });
-      await this.repo.insert(key, tx);
+      await this.repo.insert(key);
       const ends = old.expiresAt && old.expiresAt < graceEndsAt ? old.expiresAt : graceEndsAt;
-      await this.repo.update(workspaceId, old.id, graceHours === 0 ? { revokedAt: now, rotatedTo: key.id } : { expiresAt: ends, rotatedTo: key.id }, tx);
+      await this.repo.update(workspaceId, old.id, graceHours === 0 ? { revokedAt: now, rotatedTo: key.id } : { expiresAt: ends, rotatedTo: key.id });
       return { key, secret, graceEndsAt: ends };
     });
     // Every process must re-read the old key: its expiry changed.

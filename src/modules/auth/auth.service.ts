@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiError } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
+import { hashPassword } from '../users/password-hasher';
 import { UsersService } from '../users/users.service';
 import { UserEntity } from '../users/user.entity';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
@@ -15,7 +14,6 @@ import { REFRESH_TOKEN_PREFIX, SessionsService, TokenPair } from './sessions.ser
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly users: UsersService,
     private readonly workspaces: WorkspacesService,
     private readonly sessions: SessionsService,
@@ -25,9 +23,10 @@ export class AuthService {
 
   /** A new account, its first workspace (owned by it) and a session, all or nothing. */
   async register(input: { name: string; email: string; password: string; workspace_name?: string }): Promise<{ user: UserEntity; workspace: WorkspaceEntity; pair: TokenPair }> {
-    const { user, workspace } = await this.ds.transaction(async (tx) => {
-      const user = await this.users.create(input, tx);
-      const workspace = await this.workspaces.create({ name: input.workspace_name ?? `${user.name}'s workspace` }, user.id, tx);
+    const passwordHash = await hashPassword(input.password);
+    const { user, workspace } = await this.users.transaction(async () => {
+      const user = await this.users.create({ ...input, passwordHash });
+      const workspace = await this.workspaces.create({ name: input.workspace_name ?? `${user.name}'s workspace` }, user.id);
       return { user, workspace };
     });
     return { user, workspace, pair: await this.sessions.start(user.id, null) };

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '@tessera/database';
 import { PasswordResetEntity } from './password-reset.entity';
 
 @Injectable()
 export class PasswordResetsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async insert(reset: PasswordResetEntity): Promise<void> {
-    await this.ds.getRepository(PasswordResetEntity).insert(reset);
+    await this.db.repository(PasswordResetEntity).insert(reset);
   }
 
   /** Marks the token used if it is live; the user it belongs to, or null. Single use even under races. */
   async consume(tokenHash: Buffer): Promise<string | null> {
-    const rows: Array<{ user_id: string }> = await this.ds.query(
+    const rows: Array<{ user_id: string }> = await this.db.query(
       `WITH used AS (
          UPDATE password_resets SET used_at = now()
           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
@@ -26,6 +25,6 @@ export class PasswordResetsRepository {
 
   /** A new reset link makes the older ones of that user useless. */
   async expireOpen(userId: string): Promise<void> {
-    await this.ds.query(`UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [userId]);
+    await this.db.query(`UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [userId]);
   }
 }

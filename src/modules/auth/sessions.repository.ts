@@ -1,31 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, LessThan } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
+import { Database } from '@tessera/database';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
-  private repo(tx?: EntityManager) {
-    return (tx ?? this.ds.manager).getRepository(RefreshTokenEntity);
+  private repo() {
+    return this.db.repository(RefreshTokenEntity);
   }
 
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
   findByHash(tokenHash: Buffer): Promise<RefreshTokenEntity | null> {
     return this.repo().findOneBy({ tokenHash });
   }
 
-  async insert(token: RefreshTokenEntity, tx?: EntityManager): Promise<void> {
-    await this.repo(tx).insert(token);
+  async insert(token: RefreshTokenEntity): Promise<void> {
+    await this.repo().insert(token);
   }
 
   /** Marks a token used; false when someone else used or revoked it first (a replay race). */
-  async markRotated(id: string, tx: EntityManager): Promise<boolean> {
-    const result = await this.repo(tx).update({ id, rotatedAt: IsNull(), revokedAt: IsNull() }, { rotatedAt: new Date() });
+  async markRotated(id: string): Promise<boolean> {
+    const result = await this.repo().update({ id, rotatedAt: IsNull(), revokedAt: IsNull() }, { rotatedAt: new Date() });
     return (result.affected ?? 0) === 1;
   }
 
@@ -36,7 +36,7 @@ export class SessionsRepository {
   /** Revokes every live session of a user; returns their family ids. */
   async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<string[]> {
     // Wrapped in a SELECT so the driver answers with the rows (an UPDATE answers [rows, count]).
-    const rows: Array<{ family_id: string }> = await this.ds.query(
+    const rows: Array<{ family_id: string }> = await this.db.query(
       `WITH revoked AS (
          UPDATE refresh_tokens SET revoked_at = now()
           WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() AND ($2::text IS NULL OR family_id <> $2)

@@ -53,9 +53,9 @@ export class SessionsService {
       await this.revokeFamily(token.familyId);
       throw ApiError.unauthorized('This refresh token was already used: the session has been revoked. Sign in again.');
     }
-    const pair = await this.repo.transaction(async (tx) => {
-      if (!(await this.repo.markRotated(token.id, tx))) return null;
-      return this.issue(token.userId, token.workspaceId, token.familyId, tx);
+    const pair = await this.repo.transaction(async () => {
+      if (!(await this.repo.markRotated(token.id))) return null;
+      return this.issue(token.userId, token.workspaceId, token.familyId);
     });
     if (!pair) {
       await this.revokeFamily(token.familyId);
@@ -125,7 +125,7 @@ export class SessionsService {
     await Promise.all(familyIds.map((id) => this.revocations.revoke(id, this.config.accessTokenTtlSeconds + 60)));
   }
 
-  private async issue(userId: string, workspaceId: string | null, familyId: string, tx?: Parameters<SessionsRepository['insert']>[1]): Promise<TokenPair> {
+  private async issue(userId: string, workspaceId: string | null, familyId: string): Promise<TokenPair> {
     const refreshToken = newSecret(REFRESH_TOKEN_PREFIX);
     const now = new Date();
     await this.repo.insert(
@@ -140,7 +140,6 @@ export class SessionsService {
         revokedAt: null,
         createdAt: now,
       }),
-      tx,
     );
     const claims: AccessClaims & { typ: string } = { sub: userId, sid: familyId, typ: 'access', ...(workspaceId ? { ws: workspaceId } : {}) };
     const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.config.accessTokenTtlSeconds, jwtid: newId('ses').slice(4) });

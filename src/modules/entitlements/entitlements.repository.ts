@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Database } from '@tessera/database';
 
 /** Plan overrides and consumable usage counters, always per workspace. */
 @Injectable()
 export class EntitlementsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async overrides(workspaceId: string): Promise<Map<string, number | null>> {
-    const rows: Array<{ feature: string; limit: string | null }> = await this.ds.query(`SELECT feature, "limit" FROM entitlement_overrides WHERE workspace_id = $1`, [workspaceId]);
+    const rows: Array<{ feature: string; limit: string | null }> = await this.db.query(`SELECT feature, "limit" FROM entitlement_overrides WHERE workspace_id = $1`, [workspaceId]);
     return new Map(rows.map((r) => [r.feature, r.limit === null ? null : Number(r.limit)]));
   }
 
   async used(workspaceId: string, feature: string, period: string): Promise<number> {
-    const rows: Array<{ used: string }> = await this.ds.query(`SELECT used FROM usage_counters WHERE workspace_id = $1 AND feature = $2 AND period = $3`, [workspaceId, feature, period]);
+    const rows: Array<{ used: string }> = await this.db.query(`SELECT used FROM usage_counters WHERE workspace_id = $1 AND feature = $2 AND period = $3`, [workspaceId, feature, period]);
     return rows.length ? Number(rows[0].used) : 0;
   }
 
@@ -22,7 +21,7 @@ export class EntitlementsRepository {
    * Returns the new total, or null when refused.
    */
   async consume(workspaceId: string, feature: string, period: string, quantity: number, limit: number | null): Promise<number | null> {
-    const rows: Array<{ used: string }> = await this.ds.query(
+    const rows: Array<{ used: string }> = await this.db.query(
       `INSERT INTO usage_counters AS c (workspace_id, feature, period, used)
        SELECT $1, $2, $3, GREATEST($4::bigint, 0) WHERE $5::bigint IS NULL OR $4::bigint <= $5::bigint
        ON CONFLICT (workspace_id, feature, period) DO UPDATE
@@ -37,7 +36,7 @@ export class EntitlementsRepository {
   /** Adds metered counts in one statement (the worker's api_calls flush). */
   async addMany(feature: string, period: string, counts: Array<[workspaceId: string, quantity: number]>): Promise<void> {
     if (!counts.length) return;
-    await this.ds.query(
+    await this.db.query(
       `INSERT INTO usage_counters AS c (workspace_id, feature, period, used)
        SELECT w, $1, $2, q FROM unnest($3::text[], $4::bigint[]) AS t(w, q)
        WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = w)
@@ -47,7 +46,7 @@ export class EntitlementsRepository {
   }
 
   /** Locks the workspace row for the rest of `tx`, so resource counts and creations are serialised per workspace. */
-  async lockWorkspace(tx: EntityManager, workspaceId: string): Promise<void> {
-    await tx.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE`, [workspaceId]);
+  async lockWorkspace(workspaceId: string): Promise<void> {
+    await this.db.query(`SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE`, [workspaceId]);
   }
 }

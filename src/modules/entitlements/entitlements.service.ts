@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { EntityManager } from 'typeorm';
 import { ApiError, ErrorCode } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
@@ -12,7 +11,7 @@ export const PENDING_API_CALLS = 'tessera:usage:pending:api_calls';
 export const FLUSHING_API_CALLS = 'tessera:usage:flushing:api_calls';
 
 /** Counts the live resources of a feature in a workspace (registered by the module that owns them). */
-export type ResourceCounter = (workspaceId: string, tx?: EntityManager) => Promise<number>;
+export type ResourceCounter = (workspaceId: string) => Promise<number>;
 
 export interface WorkspaceRef {
   id: string;
@@ -55,8 +54,8 @@ export class EntitlementsService {
     return o.has(feature) ? o.get(feature)! : PLAN_LIMITS[ws.tier][feature];
   }
 
-  async usage(workspaceId: string, feature: Feature, tx?: EntityManager): Promise<number> {
-    if (FEATURE_KINDS[feature].kind === 'resource') return (await this.counters.get(feature)?.(workspaceId, tx)) ?? 0;
+  async usage(workspaceId: string, feature: Feature): Promise<number> {
+    if (FEATURE_KINDS[feature].kind === 'resource') return (await this.counters.get(feature)?.(workspaceId)) ?? 0;
     const period = periodOf(feature);
     const stored = await this.repo.used(workspaceId, feature, period);
     if (feature !== 'api_calls') return stored;
@@ -98,11 +97,11 @@ export class EntitlementsService {
    * Inside the transaction that creates a resource: locks the workspace row, counts, and refuses
    * with 403 FEATURE_LIMIT_REACHED when one more would pass the limit.
    */
-  async assertCanCreate(tx: EntityManager, ws: WorkspaceRef, feature: Feature): Promise<void> {
+  async assertCanCreate(ws: WorkspaceRef, feature: Feature): Promise<void> {
     const limit = await this.limit(ws, feature);
     if (limit === null) return;
-    await this.repo.lockWorkspace(tx, ws.id);
-    const used = await this.usage(ws.id, feature, tx);
+    await this.repo.lockWorkspace(ws.id);
+    const used = await this.usage(ws.id, feature);
     if (used + 1 > limit) throw this.limitReached(feature, limit, used);
   }
 

@@ -4,9 +4,14 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { Returns } from '@tessera/common';
+import { Database } from '@tessera/database';
 import { REDIS } from '@tessera/queue';
+import { EventLoopMonitor } from './event-loop.monitor';
 import { Public } from '../auth/authenticated.decorator';
 import { rateLimitMetrics } from '../rate-limit/rate-limit.metrics';
+
+/** An event loop that was blocked this long answered nothing else meanwhile. */
+const MAX_LOOP_DELAY_MS = 1_000;
 
 export class HealthDto {
   @ApiProperty({ example: 'ok', enum: ['ok', 'degraded', 'error'] }) status: string;
@@ -24,6 +29,8 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly database: Database,
+    private readonly loop: EventLoopMonitor,
   ) {}
 
   @Get()
@@ -36,7 +43,10 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer', description: '503 SERVICE_UNAVAILABLE, in the error envelope, when one does not.' })
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL and Redis answer, the connection pool is not saturated, the event loop is not stuck',
+    description: `503 SERVICE_UNAVAILABLE, in the error envelope, when PostgreSQL or Redis does not answer, when as many queries wait for a connection as the pool holds, or when the event loop was blocked for more than ${MAX_LOOP_DELAY_MS} ms.`,
+  })
   @Returns(HealthDto, 'Ready.', { errors: [503] })
   async ready(): Promise<HealthDto> {
     const result = await this.health.check([
@@ -49,6 +59,16 @@ export class HealthController {
         } catch (err) {
           return check.down({ message: err instanceof Error ? err.message : 'unreachable' });
         }
+      },
+      () => {
+        const pool = this.database.poolStats();
+        const check = this.indicators.check('database_pool');
+        return pool.waiting >= Math.max(1, pool.max) ? check.down({ ...pool, message: 'saturated' }) : check.up(pool);
+      },
+      () => {
+        const maxDelayMs = this.loop.maxDelayMs();
+        const check = this.indicators.check('event_loop');
+        return maxDelayMs > MAX_LOOP_DELAY_MS ? check.down({ max_delay_ms: maxDelayMs, message: 'blocked' }) : check.up({ max_delay_ms: maxDelayMs });
       },
     ]);
     return { status: result.status, checks: result.details };

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { ListQuery, Page } from '@tessera/common';
-import { paginate } from '@tessera/database';
+import { Database, paginate } from '@tessera/database';
 import { PostEntity } from './post.entity';
 
 const COLUMNS = { id: 'id', title: 'title', status: 'status', created_at: 'createdAt', updated_at: 'updatedAt' };
@@ -10,18 +8,18 @@ const COLUMNS = { id: 'id', title: 'title', status: 'status', created_at: 'creat
 /** Posts, always within one workspace. */
 @Injectable()
 export class PostsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
-  private repo(tx?: EntityManager) {
-    return (tx ?? this.ds.manager).getRepository(PostEntity);
+  private repo() {
+    return this.db.repository(PostEntity);
   }
 
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
-  find(workspaceId: string, id: string, options: { withAuthor?: boolean; tx?: EntityManager } = {}): Promise<PostEntity | null> {
-    return this.repo(options.tx).findOne({ where: { workspaceId, id }, relations: options.withAuthor ? { author: true } : {} });
+  find(workspaceId: string, id: string, options: { withAuthor?: boolean } = {}): Promise<PostEntity | null> {
+    return this.repo().findOne({ where: { workspaceId, id }, relations: options.withAuthor ? { author: true } : {} });
   }
 
   list(workspaceId: string, list: ListQuery): Promise<Page<PostEntity>> {
@@ -32,19 +30,19 @@ export class PostsRepository {
     return paginate(qb, list, COLUMNS);
   }
 
-  count(workspaceId: string, tx?: EntityManager): Promise<number> {
-    return this.repo(tx).countBy({ workspaceId });
+  count(workspaceId: string): Promise<number> {
+    return this.repo().countBy({ workspaceId });
   }
 
-  async insert(post: PostEntity, tx: EntityManager): Promise<void> {
-    await this.repo(tx).insert(post);
+  async insert(post: PostEntity): Promise<void> {
+    await this.repo().insert(post);
   }
 
-  async update(workspaceId: string, id: string, patch: Partial<Pick<PostEntity, 'title' | 'body' | 'status' | 'tags' | 'updatedAt'>>, tx: EntityManager): Promise<void> {
-    await this.repo(tx).update({ workspaceId, id }, patch);
+  async update(workspaceId: string, id: string, patch: Partial<Pick<PostEntity, 'title' | 'body' | 'status' | 'tags' | 'updatedAt'>>): Promise<void> {
+    await this.repo().update({ workspaceId, id }, patch);
   }
 
-  async delete(workspaceId: string, id: string, tx: EntityManager): Promise<boolean> {
-    return ((await this.repo(tx).delete({ workspaceId, id })).affected ?? 0) === 1;
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    return ((await this.repo().delete({ workspaceId, id })).affected ?? 0) === 1;
   }
 }

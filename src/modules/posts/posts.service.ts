@@ -1,7 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ApiError, isId, ListQuery, newId, Page } from '@tessera/common';
-import { writeEvent } from '@tessera/database';
+import { Outbox } from '@tessera/database';
 import { WorkspaceRef, EntitlementsService } from '../entitlements/entitlements.service';
 import { PostEntity, PostStatus } from './post.entity';
 import { presentPost } from './post.presenter';
@@ -20,25 +19,26 @@ export class PostsService implements OnModuleInit {
   constructor(
     private readonly repo: PostsRepository,
     private readonly entitlements: EntitlementsService,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
-    this.entitlements.registerCounter('posts', (workspaceId, tx) => this.repo.count(workspaceId, tx));
+    this.entitlements.registerCounter('posts', (workspaceId) => this.repo.count(workspaceId));
   }
 
   list(workspaceId: string, list: ListQuery): Promise<Page<PostEntity>> {
     return this.repo.list(workspaceId, list);
   }
 
-  async get(workspaceId: string, id: string, withAuthor = false, tx?: EntityManager): Promise<PostEntity> {
-    const post = isId('pst', id) ? await this.repo.find(workspaceId, id, { withAuthor, tx }) : null;
+  async get(workspaceId: string, id: string, withAuthor = false): Promise<PostEntity> {
+    const post = isId('pst', id) ? await this.repo.find(workspaceId, id, { withAuthor }) : null;
     if (!post) throw ApiError.notFound('Post');
     return post;
   }
 
   async create(ws: WorkspaceRef, authorId: string | null, input: PostInput & { title: string }): Promise<PostEntity> {
-    return this.repo.transaction(async (tx) => {
-      await this.entitlements.assertCanCreate(tx, ws, 'posts');
+    return this.repo.transaction(async () => {
+      await this.entitlements.assertCanCreate(ws, 'posts');
       const now = new Date();
       const post = Object.assign(new PostEntity(), {
         id: newId('pst'),
@@ -51,15 +51,15 @@ export class PostsService implements OnModuleInit {
         createdAt: now,
         updatedAt: now,
       });
-      await this.repo.insert(post, tx);
-      await writeEvent(tx, { workspaceId: ws.id, type: 'post.created', data: { ...presentPost(post) } });
+      await this.repo.insert(post);
+      await this.outbox.write({ workspaceId: ws.id, type: 'post.created', data: { ...presentPost(post) } });
       return post;
     });
   }
 
   async update(workspaceId: string, id: string, input: PostInput): Promise<PostEntity> {
-    return this.repo.transaction(async (tx) => {
-      await this.get(workspaceId, id, false, tx);
+    return this.repo.transaction(async () => {
+      await this.get(workspaceId, id);
       await this.repo.update(
         workspaceId,
         id,
@@ -70,19 +70,18 @@ export class PostsService implements OnModuleInit {
           ...(input.tags !== undefined ? { tags: [...new Set(input.tags)] } : {}),
           updatedAt: new Date(),
         },
-        tx,
       );
-      const post = await this.get(workspaceId, id, false, tx);
-      await writeEvent(tx, { workspaceId, type: 'post.updated', data: { ...presentPost(post) } });
+      const post = await this.get(workspaceId, id);
+      await this.outbox.write({ workspaceId, type: 'post.updated', data: { ...presentPost(post) } });
       return post;
     });
   }
 
   async delete(workspaceId: string, id: string): Promise<void> {
-    await this.repo.transaction(async (tx) => {
-      const post = await this.get(workspaceId, id, false, tx);
-      if (!(await this.repo.delete(workspaceId, id, tx))) throw ApiError.notFound('Post');
-      await writeEvent(tx, { workspaceId, type: 'post.deleted', data: { ...presentPost(post) } });
+    await this.repo.transaction(async () => {
+      const post = await this.get(workspaceId, id);
+      if (!(await this.repo.delete(workspaceId, id))) throw ApiError.notFound('Post');
+      await this.outbox.write({ workspaceId, type: 'post.deleted', data: { ...presentPost(post) } });
     });
   }
 }

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Database } from '@tessera/database';
 import { RoleEntity } from './role.entity';
 
 @Injectable()
 export class RolesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   private repo() {
-    return this.ds.getRepository(RoleEntity);
+    return this.db.repository(RoleEntity);
   }
 
   find(workspaceId: string, id: string): Promise<RoleEntity | null> {
@@ -29,7 +28,7 @@ export class RolesRepository {
 
   /** Deletes the role unless a member holds it; false when one does. */
   async deleteIfUnused(workspaceId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.ds.query(
+    const rows: unknown[] = await this.db.query(
       `WITH gone AS (
          DELETE FROM roles r WHERE r.workspace_id = $1 AND r.id = $2
             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = $1 AND m.role = $2)

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ListQuery, Page } from '@tessera/common';
-import { paginate } from '@tessera/database';
+import { Database, paginate } from '@tessera/database';
 import { PersonalAccessTokenEntity } from './personal-access-token.entity';
 
 const COLUMNS = { id: 'id', name: 'name', created_at: 'createdAt', updated_at: 'updatedAt', last_used_at: 'lastUsedAt' };
@@ -10,10 +8,10 @@ const COLUMNS = { id: 'id', name: 'name', created_at: 'createdAt', updated_at: '
 /** Personal access tokens, always looked up within their user, except by hash. */
 @Injectable()
 export class TokensRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   private repo() {
-    return this.ds.getRepository(PersonalAccessTokenEntity);
+    return this.db.repository(PersonalAccessTokenEntity);
   }
 
   findByHash(tokenHash: Buffer): Promise<PersonalAccessTokenEntity | null> {
@@ -37,6 +35,6 @@ export class TokensRepository {
   }
 
   async touch(id: string): Promise<void> {
-    await this.ds.query(`UPDATE personal_access_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
+    await this.db.query(`UPDATE personal_access_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
   }
 }

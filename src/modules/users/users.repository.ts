@@ -1,19 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { Database } from '@tessera/database';
 import { UserEntity } from './user.entity';
 
 /** The only code that touches the users table. Users are global (not workspace-owned). */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
-  private repo(tx?: EntityManager) {
-    return (tx ?? this.ds.manager).getRepository(UserEntity);
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
-  findById(id: string, tx?: EntityManager): Promise<UserEntity | null> {
-    return this.repo(tx).findOneBy({ id });
+  private repo() {
+    return this.db.repository(UserEntity);
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.repo().findOneBy({ id });
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
@@ -34,12 +37,12 @@ export class UsersRepository {
     return row?.passwordHash ?? null;
   }
 
-  async insert(user: UserEntity, tx?: EntityManager): Promise<UserEntity> {
-    await this.repo(tx).insert(user);
+  async insert(user: UserEntity): Promise<UserEntity> {
+    await this.repo().insert(user);
     return user;
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'email' | 'passwordHash'>>, tx?: EntityManager): Promise<void> {
-    await this.repo(tx).update({ id }, { ...patch, updatedAt: new Date() });
+  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'email' | 'passwordHash'>>): Promise<void> {
+    await this.repo().update({ id }, { ...patch, updatedAt: new Date() });
   }
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ApiError, newId } from '@tessera/common';
 import { isUniqueViolation } from '@tessera/database';
 import { hashPassword, verifyPassword } from './password-hasher';
@@ -11,6 +10,11 @@ import { UsersRepository } from './users.repository';
 export class UsersService {
   constructor(private readonly users: UsersRepository) {}
 
+  /** Runs `work` in one transaction (joined by every repository call inside it). */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.users.transaction(work);
+  }
+
   async findById(id: string): Promise<UserEntity> {
     const user = await this.users.findById(id);
     if (!user) throw ApiError.notFound('User');
@@ -21,18 +25,22 @@ export class UsersService {
     return this.users.findByEmail(email);
   }
 
-  async create(input: { name: string; email: string; password: string }, tx?: EntityManager): Promise<UserEntity> {
+  /**
+   * Inserts an account whose password was hashed beforehand (hashPassword): argon2 takes ~10 ms of
+   * CPU and must never run while a transaction holds a connection.
+   */
+  async create(input: { name: string; email: string; passwordHash: string }): Promise<UserEntity> {
     const now = new Date();
     const user = Object.assign(new UserEntity(), {
       id: newId('usr'),
       name: input.name.trim(),
       email: input.email.trim().toLowerCase(),
-      passwordHash: await hashPassword(input.password),
+      passwordHash: input.passwordHash,
       createdAt: now,
       updatedAt: now,
     });
     try {
-      await this.users.insert(user, tx);
+      await this.users.insert(user);
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.conflict('An account with this e-mail already exists.', { email: ['has already been taken'] });
       throw err;
@@ -48,19 +56,19 @@ export class UsersService {
     return ok && user ? user : null;
   }
 
-  async updateProfile(id: string, patch: { name?: string; email?: string }, tx?: EntityManager): Promise<UserEntity> {
+  async updateProfile(id: string, patch: { name?: string; email?: string }): Promise<UserEntity> {
     const changes: { name?: string; email?: string } = {};
     if (patch.name !== undefined) changes.name = patch.name.trim();
     if (patch.email !== undefined) changes.email = patch.email.trim().toLowerCase();
     if (Object.keys(changes).length) {
       try {
-        await this.users.update(id, changes, tx);
+        await this.users.update(id, changes);
       } catch (err) {
         if (isUniqueViolation(err)) throw ApiError.conflict('An account with this e-mail already exists.', { email: ['has already been taken'] });
         throw err;
       }
     }
-    const user = await this.users.findById(id, tx);
+    const user = await this.users.findById(id);
     if (!user) throw ApiError.notFound('User');
     return user;
   }

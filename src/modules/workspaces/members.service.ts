@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, Page } from '@tessera/common';
-import { isUniqueViolation, writeEvent } from '@tessera/database';
+import { isUniqueViolation, Outbox } from '@tessera/database';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
+import { hashPassword } from '../users/password-hasher';
 import { UsersService } from '../users/users.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspacesService } from './workspaces.service';
@@ -22,18 +22,19 @@ export class MembersService implements OnModuleInit {
     private readonly roles: RolesService,
     private readonly entitlements: EntitlementsService,
     private readonly workspaces: WorkspacesService,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
-    this.entitlements.registerCounter('members', (workspaceId, tx) => this.repo.countMembers(workspaceId, tx));
+    this.entitlements.registerCounter('members', (workspaceId) => this.repo.countMembers(workspaceId));
   }
 
   list(workspaceId: string, list: ListQuery): Promise<Page<MembershipEntity>> {
     return this.repo.listMembers(workspaceId, list);
   }
 
-  async get(workspaceId: string, userId: string, tx?: EntityManager): Promise<MembershipEntity> {
-    const member = await this.repo.findMember(workspaceId, userId, tx);
+  async get(workspaceId: string, userId: string): Promise<MembershipEntity> {
+    const member = await this.repo.findMember(workspaceId, userId);
     if (!member) throw ApiError.notFound('Member');
     return member;
   }
@@ -44,7 +45,7 @@ export class MembersService implements OnModuleInit {
     if (role === 'owner') this.assertOwner(actor);
     const user = await this.users.findByEmail(email.trim());
     if (!user) throw ApiError.validation({ email: ['no account uses this e-mail; create it with POST /api/v1/users'] });
-    return this.repo.transaction((tx) => this.insert(actor, user.id, role, tx)).finally(() => this.workspaces.invalidateAccess(actor.id));
+    return this.repo.transaction(() => this.insert(actor, user.id, role)).finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   /** Creates an account and makes it a member, in one transaction. */
@@ -52,35 +53,36 @@ export class MembersService implements OnModuleInit {
     const role = input.role ?? 'member';
     await this.assertRole(actor.id, role);
     if (role === 'owner') this.assertOwner(actor);
+    const passwordHash = await hashPassword(input.password);
     return this.repo
-      .transaction(async (tx) => {
-        const user = await this.users.create(input, tx);
-        return this.insert(actor, user.id, role, tx);
+      .transaction(async () => {
+        const user = await this.users.create({ ...input, passwordHash });
+        return this.insert(actor, user.id, role);
       })
       .finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   async changeRole(actor: WorkspaceAccess, userId: string, role: string): Promise<MembershipEntity> {
     await this.assertRole(actor.id, role);
-    return this.repo.transaction(async (tx) => {
-      const member = await this.get(actor.id, userId, tx);
+    return this.repo.transaction(async () => {
+      const member = await this.get(actor.id, userId);
       if (member.role === role) return member;
       if (member.role === 'owner' || role === 'owner') this.assertOwner(actor);
-      if (member.role === 'owner') await this.assertAnotherOwner(actor.id, tx);
-      await this.repo.updateMemberRole(actor.id, userId, role, tx);
-      return this.get(actor.id, userId, tx);
+      if (member.role === 'owner') await this.assertAnotherOwner(actor.id);
+      await this.repo.updateMemberRole(actor.id, userId, role);
+      return this.get(actor.id, userId);
     }).finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
   async remove(actor: WorkspaceAccess, userId: string): Promise<void> {
-    await this.repo.transaction(async (tx) => {
-      const member = await this.get(actor.id, userId, tx);
+    await this.repo.transaction(async () => {
+      const member = await this.get(actor.id, userId);
       if (member.role === 'owner') {
         this.assertOwner(actor);
-        await this.assertAnotherOwner(actor.id, tx);
+        await this.assertAnotherOwner(actor.id);
       }
-      await this.repo.deleteMember(actor.id, userId, tx);
-      await writeEvent(tx, { workspaceId: actor.id, type: 'member.removed', data: { ...presentMember(member) } });
+      await this.repo.deleteMember(actor.id, userId);
+      await this.outbox.write({ workspaceId: actor.id, type: 'member.removed', data: { ...presentMember(member) } });
     }).finally(() => this.workspaces.invalidateAccess(actor.id));
   }
 
@@ -92,18 +94,18 @@ export class MembersService implements OnModuleInit {
     return this.get(actor.id, userId);
   }
 
-  private async insert(actor: WorkspaceAccess, userId: string, role: string, tx: EntityManager): Promise<MembershipEntity> {
+  private async insert(actor: WorkspaceAccess, userId: string, role: string): Promise<MembershipEntity> {
     const workspaceId = actor.id;
-    await this.entitlements.assertCanCreate(tx, actor, 'members');
+    await this.entitlements.assertCanCreate(actor, 'members');
     const now = new Date();
     try {
-      await this.repo.insertMember(Object.assign(new MembershipEntity(), { workspaceId, userId, role, createdAt: now, updatedAt: now }), tx);
+      await this.repo.insertMember(Object.assign(new MembershipEntity(), { workspaceId, userId, role, createdAt: now, updatedAt: now }));
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.conflict('This user is already a member of the workspace.', { email: ['is already a member'] });
       throw err;
     }
-    const member = await this.get(workspaceId, userId, tx);
-    await writeEvent(tx, { workspaceId, type: 'member.added', data: { ...presentMember(member) } });
+    const member = await this.get(workspaceId, userId);
+    await this.outbox.write({ workspaceId, type: 'member.added', data: { ...presentMember(member) } });
     return member;
   }
 
@@ -117,8 +119,8 @@ export class MembersService implements OnModuleInit {
     if (actor.role !== 'owner') throw ApiError.forbidden(ONLY_OWNERS);
   }
 
-  private async assertAnotherOwner(workspaceId: string, tx: EntityManager): Promise<void> {
-    if ((await this.repo.lockAndCountOwners(workspaceId, tx)) <= 1) {
+  private async assertAnotherOwner(workspaceId: string): Promise<void> {
+    if ((await this.repo.lockAndCountOwners(workspaceId)) <= 1) {
       throw ApiError.conflict('A workspace keeps at least one owner: make someone else owner first.');
     }
   }

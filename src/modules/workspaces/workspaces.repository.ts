@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { ListQuery, Page } from '@tessera/common';
-import { escapeLike, paginate } from '@tessera/database';
+import { Database, escapeLike, paginate } from '@tessera/database';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity } from './workspace.entity';
 
@@ -19,22 +17,27 @@ const MEMBER_COLUMNS = { id: 'userId', role: 'role', created_at: 'createdAt', up
 /** Workspaces and memberships. Every membership query names its workspace. */
 @Injectable()
 export class WorkspacesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Database) {}
 
-  private workspaces(tx?: EntityManager) {
-    return (tx ?? this.ds.manager).getRepository(WorkspaceEntity);
+  private workspaces() {
+    return this.db.repository(WorkspaceEntity);
   }
-  private memberships(tx?: EntityManager) {
-    return (tx ?? this.ds.manager).getRepository(MembershipEntity);
+  private memberships() {
+    return this.db.repository(MembershipEntity);
   }
 
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  /** `work` under a savepoint of the open transaction (a failed insert then leaves it usable). */
+  savepoint<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.savepoint('workspaces', work);
   }
 
   /** A workspace by id or slug with the user's role in it (null role: not a member), in one query. */
   async findAccess(idOrSlug: string, userId: string | null): Promise<AccessRow | null> {
-    const rows: AccessRow[] = await this.ds.query(
+    const rows: AccessRow[] = await this.db.query(
       `SELECT w.id, w.slug, w.tier, m.role
          FROM workspaces w
          LEFT JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2
@@ -44,8 +47,8 @@ export class WorkspacesRepository {
     return rows[0] ?? null;
   }
 
-  findById(id: string, tx?: EntityManager): Promise<WorkspaceEntity | null> {
-    return this.workspaces(tx).findOneBy({ id });
+  findById(id: string): Promise<WorkspaceEntity | null> {
+    return this.workspaces().findOneBy({ id });
   }
 
   slugExists(slug: string): Promise<boolean> {
@@ -65,12 +68,12 @@ export class WorkspacesRepository {
     return page.map((workspace) => ({ workspace, role: roleOf.get(workspace.id) ?? 'member' }));
   }
 
-  async insert(workspace: WorkspaceEntity, tx?: EntityManager): Promise<void> {
-    await this.workspaces(tx).insert(workspace);
+  async insert(workspace: WorkspaceEntity): Promise<void> {
+    await this.workspaces().insert(workspace);
   }
 
-  async update(id: string, patch: Partial<Pick<WorkspaceEntity, 'name' | 'slug' | 'tier' | 'settings'>>, tx?: EntityManager): Promise<void> {
-    await this.workspaces(tx).update({ id }, { ...patch, updatedAt: new Date() });
+  async update(id: string, patch: Partial<Pick<WorkspaceEntity, 'name' | 'slug' | 'tier' | 'settings'>>): Promise<void> {
+    await this.workspaces().update({ id }, { ...patch, updatedAt: new Date() });
   }
 
   async delete(id: string): Promise<void> {
@@ -79,8 +82,8 @@ export class WorkspacesRepository {
 
   // Memberships
 
-  findMember(workspaceId: string, userId: string, tx?: EntityManager): Promise<MembershipEntity | null> {
-    return this.memberships(tx).findOne({ where: { workspaceId, userId }, relations: { user: true } });
+  findMember(workspaceId: string, userId: string): Promise<MembershipEntity | null> {
+    return this.memberships().findOne({ where: { workspaceId, userId }, relations: { user: true } });
   }
 
   listMembers(workspaceId: string, list: ListQuery): Promise<Page<MembershipEntity>> {
@@ -92,28 +95,28 @@ export class WorkspacesRepository {
     return paginate(qb, list, MEMBER_COLUMNS);
   }
 
-  countMembers(workspaceId: string, tx?: EntityManager): Promise<number> {
-    return this.memberships(tx).countBy({ workspaceId });
+  countMembers(workspaceId: string): Promise<number> {
+    return this.memberships().countBy({ workspaceId });
   }
 
-  async insertMember(member: MembershipEntity, tx?: EntityManager): Promise<void> {
-    await this.memberships(tx).insert(member);
+  async insertMember(member: MembershipEntity): Promise<void> {
+    await this.memberships().insert(member);
   }
 
-  async updateMemberRole(workspaceId: string, userId: string, role: string, tx?: EntityManager): Promise<void> {
-    await this.memberships(tx).update({ workspaceId, userId }, { role, updatedAt: new Date() });
+  async updateMemberRole(workspaceId: string, userId: string, role: string): Promise<void> {
+    await this.memberships().update({ workspaceId, userId }, { role, updatedAt: new Date() });
   }
 
-  async deleteMember(workspaceId: string, userId: string, tx?: EntityManager): Promise<void> {
-    await this.memberships(tx).delete({ workspaceId, userId });
+  async deleteMember(workspaceId: string, userId: string): Promise<void> {
+    await this.memberships().delete({ workspaceId, userId });
   }
 
   /**
    * Locks the workspace's owner rows and counts them, so that two concurrent demotions cannot
    * both see "another owner is left" and leave the workspace with none.
    */
-  async lockAndCountOwners(workspaceId: string, tx: EntityManager): Promise<number> {
-    const rows: unknown[] = await tx.query(
+  async lockAndCountOwners(workspaceId: string): Promise<number> {
+    const rows: unknown[] = await this.db.query(
       `SELECT user_id FROM memberships WHERE workspace_id = $1 AND role = 'owner' FOR UPDATE`,
       [workspaceId],
     );

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { ApiError, ListQuery, newId, Page } from '@tessera/common';
-import { isUniqueViolation, writeEvent } from '@tessera/database';
+import { isUniqueViolation, Outbox } from '@tessera/database';
 import { CredentialCache } from '@tessera/queue';
 import { accessCacheGroup, Tier, WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
@@ -37,6 +36,7 @@ export class WorkspacesService {
     private readonly repo: WorkspacesRepository,
     private readonly roles: RolesService,
     private readonly cache: CredentialCache,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
@@ -73,9 +73,12 @@ export class WorkspacesService {
     return this.repo.listForUser(userId, list);
   }
 
-  /** Creates a workspace with `ownerId` as its first owner, in the caller's transaction when given. */
-  async create(input: CreateWorkspaceInput, ownerId: string, tx?: EntityManager): Promise<WorkspaceEntity> {
-    if (!tx) return this.repo.transaction((t) => this.create(input, ownerId, t));
+  /** Creates a workspace with `ownerId` as its first owner (in the open transaction, if any). */
+  create(input: CreateWorkspaceInput, ownerId: string): Promise<WorkspaceEntity> {
+    return this.repo.transaction(() => this.insertOwned(input, ownerId));
+  }
+
+  private async insertOwned(input: CreateWorkspaceInput, ownerId: string): Promise<WorkspaceEntity> {
     const now = new Date();
     const base = input.slug ?? slugify(input.name);
     for (let attempt = 0; ; attempt++) {
@@ -90,12 +93,9 @@ export class WorkspacesService {
         updatedAt: now,
       });
       try {
-        // A savepoint, so that a slug collision does not abort the caller's transaction.
-        await tx.query('SAVEPOINT workspace_insert');
-        await this.repo.insert(workspace, tx);
-        await tx.query('RELEASE SAVEPOINT workspace_insert');
+        // A savepoint, so that a slug collision does not abort the transaction.
+        await this.repo.savepoint(() => this.repo.insert(workspace));
       } catch (err) {
-        await tx.query('ROLLBACK TO SAVEPOINT workspace_insert');
         if (!isUniqueViolation(err)) throw err;
         if (input.slug) throw ApiError.conflict('This slug is taken.', { slug: ['has already been taken'] });
         if (attempt >= 5) throw ApiError.conflict('Could not find a free slug; give one.', { slug: ['has already been taken'] });
@@ -103,7 +103,6 @@ export class WorkspacesService {
       }
       await this.repo.insertMember(
         Object.assign(new MembershipEntity(), { workspaceId: workspace.id, userId: ownerId, role: 'owner', createdAt: now, updatedAt: now }),
-        tx,
       );
       return workspace;
     }
@@ -117,10 +116,10 @@ export class WorkspacesService {
     if (patch.tier !== undefined) changes.tier = patch.tier;
     if (patch.settings !== undefined) changes.settings = { ...current.settings, ...patch.settings };
     try {
-      return await this.repo.transaction(async (tx) => {
-        await this.repo.update(id, changes, tx);
-        const updated = (await this.repo.findById(id, tx))!;
-        await writeEvent(tx, { workspaceId: id, type: 'workspace.updated', data: { ...presentWorkspace(updated) } });
+      return await this.repo.transaction(async () => {
+        await this.repo.update(id, changes);
+        const updated = (await this.repo.findById(id))!;
+        await this.outbox.write({ workspaceId: id, type: 'workspace.updated', data: { ...presentWorkspace(updated) } });
         return updated;
       }).finally(() => this.invalidateAccess(id));
     } catch (err) {
