@@ -4,6 +4,7 @@ import { ApiExceptionFilter, ApiHeadersMiddleware, createValidationPipe, Envelop
 import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
+import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
@@ -43,6 +44,7 @@ export class AppModule implements NestModule {
         RateLimitModule,
         EntitlementsModule,
         PostsModule,
+        AdminModule,
       ],
       providers: [
         ApiExceptionFilter,

@@ -1,4 +1,5 @@
 import type { PoolSettings } from '@tessera/database';
+import { Tier, TIERS } from '../modules/auth/principal';
 
 /**
  * Configuration, read once at boot and validated: a bad or missing variable stops the process
@@ -24,6 +25,8 @@ export interface AppConfig {
   mailFrom: string;
   /** Off only for load tests and suites that exercise other things; on in every real deployment. */
   rateLimitEnabled: boolean;
+  /** Tiers a tenant may pick itself; any other is set by a platform operator. */
+  selfServeTiers: readonly Tier[];
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +60,15 @@ function url(env: Env, name: string, protocols: string[]): string {
   return v;
 }
 
+function tiers(env: Env, name: string, fallback: string): Tier[] {
+  const v = (env[name] || fallback).trim();
+  if (v === 'all') return [...TIERS];
+  const list = v.split(',').map((t) => t.trim());
+  const bad = list.find((t) => !TIERS.includes(t as Tier));
+  if (bad !== undefined) throw new ConfigError(`${name} must be "all" or a comma list of ${TIERS.join(', ')} (got "${bad}")`);
+  return list as Tier[];
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -86,6 +98,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', ['smtp', 'smtps']) : undefined,
     mailFrom: env.MAIL_FROM || 'Tessera <no-reply@tessera.local>',
     rateLimitEnabled: oneOf(env, 'RATE_LIMIT_ENABLED', ['true', 'false'] as const, 'true') === 'true',
+    selfServeTiers: tiers(env, 'SELF_SERVE_TIERS', 'free'),
   };
 }
 

@@ -94,7 +94,7 @@ describe('API keys [/api-keys]', () => {
     const old = await createApiKey(t, owner, { scopes: ['users:read'] });
     expect((await t.http().get('/api/v1/users').set(old.auth)).status).toBe(200);
     const rotated = await t.http().post(`/api/v1/api-keys/${old.id}/rotate`).set(owner.auth).set(ws).send({ grace_period_hours: 0.0005 });
-    expect(rotated.status).toBe(201);
+    expect(rotated.status).toBe(200);
     expect(rotated.body.data).toMatchObject({ name: 'test key', scopes: ['users:read'], replaces: old.id });
     expect(rotated.body.data.id).not.toBe(old.id);
     const graceEnd = new Date(rotated.body.data.grace_period_ends_at).getTime();
@@ -113,7 +113,7 @@ describe('API keys [/api-keys]', () => {
     const owner = await registerAccount(t);
     const old = await createApiKey(t, owner);
     const rotated = await t.http().post(`/api/v1/api-keys/${old.id}/rotate`).set(owner.auth).set('X-Workspace-ID', owner.workspace.id).send({ grace_period_hours: 0 });
-    expect(rotated.status).toBe(201);
+    expect(rotated.status).toBe(200);
     expect((await t.http().get('/api/v1/users').set(old.auth)).status).toBe(401);
   });
 

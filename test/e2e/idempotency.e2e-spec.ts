@@ -17,11 +17,11 @@ async function countWorkspaces(auth: { Authorization: string }): Promise<number>
 describe('Idempotency-Key', () => {
   it('replays the first answer for the same key and request, and does the work once', async () => {
     const a = await registerAccount(t);
-    const first = await t.http().post('/api/v1/workspaces').set(a.auth).set('Idempotency-Key', 'create-1').send({ name: 'Once', tier: 'pro' });
+    const first = await t.http().post('/api/v1/workspaces').set(a.auth).set('Idempotency-Key', 'create-1').send({ name: 'Once', settings: { locale: 'fr-FR' } });
     expect(first.status).toBe(201);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     // Same body with keys in another order is the same request.
-    const again = await t.http().post('/api/v1/workspaces').set(a.auth).set('Idempotency-Key', 'create-1').send({ tier: 'pro', name: 'Once' });
+    const again = await t.http().post('/api/v1/workspaces').set(a.auth).set('Idempotency-Key', 'create-1').send({ settings: { locale: 'fr-FR' }, name: 'Once' });
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);

@@ -51,9 +51,9 @@ describe('Read and update [GET/PATCH /workspaces/{id}]', () => {
     const bySlug = await t.http().get(`/api/v1/workspaces/${a.workspace.slug}`).set(a.auth);
     expect(bySlug.status).toBe(200);
     expect(bySlug.body.data.id).toBe(a.workspace.id);
-    const upd = await t.http().patch(`/api/v1/workspaces/${a.workspace.id}`).set(a.auth).send({ name: 'Renamed', tier: 'pro', settings: { timezone: 'Europe/Paris' } });
+    const upd = await t.http().patch(`/api/v1/workspaces/${a.workspace.id}`).set(a.auth).send({ name: 'Renamed', tier: 'free', settings: { timezone: 'Europe/Paris' } });
     expect(upd.status).toBe(200);
-    expect(upd.body.data).toMatchObject({ name: 'Renamed', tier: 'pro', settings: { timezone: 'Europe/Paris', locale: 'en' } });
+    expect(upd.body.data).toMatchObject({ name: 'Renamed', tier: 'free', settings: { timezone: 'Europe/Paris', locale: 'en' } });
     const upd2 = await t.http().patch(`/api/v1/workspaces/${a.workspace.id}`).set(a.auth).send({ settings: { locale: 'fr-FR' } });
     expect(upd2.body.data.settings).toEqual({ timezone: 'Europe/Paris', locale: 'fr-FR' });
   });

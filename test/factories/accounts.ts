@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { inject } from 'vitest';
 import type { TestApp } from '../utils/app';
 
 export interface Account {
@@ -24,11 +26,7 @@ export async function registerAccount(t: TestApp, overrides: { name?: string; em
   const res = await t.http().post('/api/v1/auth/register').send(body);
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   const d = res.body.data;
-  if (tier) {
-    const up = await t.http().patch(`/api/v1/workspaces/${d.workspace.id}`).set('Authorization', `Bearer ${d.access_token}`).send({ tier });
-    if (up.status !== 200) throw new Error(`tier change failed: ${up.status}`);
-    d.workspace = up.body.data;
-  }
+  if (tier) d.workspace = { ...d.workspace, ...(await setTier(t, d.workspace.id, tier)) };
   return {
     user: d.user,
     workspace: d.workspace,
@@ -37,6 +35,29 @@ export async function registerAccount(t: TestApp, overrides: { name?: string; em
     refreshToken: d.refresh_token,
     auth: { Authorization: `Bearer ${d.access_token}` },
   };
+}
+
+/** Flags an account as a platform operator, as `npm run operator -- grant EMAIL` does. */
+export async function makeOperator(account: Account): Promise<Account> {
+  const db = new Client({ connectionString: inject('databaseUrl') });
+  await db.connect();
+  try {
+    await db.query('UPDATE users SET is_operator = true WHERE id = $1', [account.user.id]);
+  } finally {
+    await db.end();
+  }
+  return account;
+}
+
+const operators = new WeakMap<TestApp, Promise<Account>>();
+
+/** Moves a workspace to a tier the way a deployment does it: a platform operator sets it. */
+export async function setTier(t: TestApp, workspaceId: string, tier: string): Promise<Record<string, unknown>> {
+  if (!operators.has(t)) operators.set(t, registerAccount(t, { name: 'Platform Operator' }).then(makeOperator));
+  const operator = await operators.get(t)!;
+  const res = await t.http().patch(`/api/v1/admin/workspaces/${workspaceId}`).set(operator.auth).send({ tier });
+  if (res.status !== 200) throw new Error(`tier change failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
 }
 
 /** Registers an account and adds it to `workspaceId` with `role`, using the owner's credential. */

@@ -39,7 +39,7 @@ export class ApiKeysController {
   @Returns(NewApiKeyDto, 'API key created.', { status: 201, errors: [422] })
   async create(@CurrentPrincipal() principal: Principal, @CurrentWorkspace() ws: WorkspaceAccess, @Body() body: CreateApiKeyDto): Promise<NewApiKeyDto> {
     assertCanDelegate(principal, body.scopes ?? ['read', 'write']);
-    const { key, secret } = await this.keys.create(ws.id, principal.userId, body);
+    const { key, secret } = await this.keys.create(ws, principal.userId, body);
     return { ...presentApiKey(key), key: secret };
   }
 
@@ -52,11 +52,16 @@ export class ApiKeysController {
   }
 
   @Post(':id/rotate')
-  @ApiOperation({ summary: 'Rotate: a new key (new id); the old one works until the grace period ends' })
+  @ApiOperation({
+    summary: 'Rotate: a new key (new id); the old one works until the grace period ends',
+    description: 'The new key has the old one\'s scopes, so only a caller who holds all of them may rotate it (403 otherwise).',
+  })
   @Authenticated({ scopes: [Scope.ApiKeysWrite], workspace: 'header' })
   @Audited('api_key.rotated', 'api_key')
-  @Returns(RotatedApiKeyDto, 'API key rotated.', { status: 201, errors: [404, 409, 422] })
+  @Returns(RotatedApiKeyDto, 'API key rotated.', { status: 200, errors: [404, 409, 422] })
   async rotate(@CurrentPrincipal() principal: Principal, @CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string, @Body() body: RotateApiKeyDto): Promise<RotatedApiKeyDto> {
+    // Rotation hands out a secret with the old key's powers: the same rule as creating it.
+    assertCanDelegate(principal, (await this.keys.get(ws.id, id)).scopes);
     const { key, secret, graceEndsAt } = await this.keys.rotate(ws.id, id, principal.userId, body.grace_period_hours ?? 24);
     return { ...presentApiKey(key), key: secret, replaces: id, grace_period_ends_at: graceEndsAt.toISOString() };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ListQuery, Page } from '@tessera/common';
 import { Database, escapeLike, paginate } from '@tessera/database';
+import type { Tier } from '../auth/principal';
 import { ApiKeyEntity } from './api-key.entity';
 
 const COLUMNS = { id: 'id', name: 'name', created_at: 'createdAt', updated_at: 'updatedAt', last_used_at: 'lastUsedAt', environment: 'environment' };
@@ -18,8 +19,15 @@ export class ApiKeysRepository {
     return this.db.transaction(work);
   }
 
-  findByHash(keyHash: Buffer): Promise<ApiKeyEntity | null> {
-    return this.repo().findOneBy({ keyHash });
+  /** The key behind a secret's hash, with its workspace's tier, in one query. */
+  async findByHash(keyHash: Buffer): Promise<{ key: ApiKeyEntity; workspaceTier: Tier } | null> {
+    const { entities, raw } = await this.repo()
+      .createQueryBuilder('k')
+      .innerJoin('workspaces', 'w', 'w.id = k.workspace_id')
+      .addSelect('w.tier', 'workspace_tier')
+      .where('k.key_hash = :keyHash', { keyHash })
+      .getRawAndEntities<{ workspace_tier: Tier }>();
+    return entities[0] ? { key: entities[0], workspaceTier: raw[0].workspace_tier } : null;
   }
 
   find(workspaceId: string, id: string): Promise<ApiKeyEntity | null> {

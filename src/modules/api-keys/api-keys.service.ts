@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiError, hashSecret, isId, LastUsedThrottle, ListQuery, newId, newSecret, Page } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
-import { Tier } from '../auth/principal';
+import { Tier, TIERS, WorkspaceAccess } from '../auth/principal';
 import { ApiKeyEntity } from './api-key.entity';
 import { keyStatus } from './api-key.presenter';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -13,6 +13,8 @@ export interface VerifiedApiKey {
   workspaceId: string;
   scopes: string[];
   rateLimitTier: Tier | null;
+  /** The tier of the key's workspace: the ceiling of the key's own. */
+  workspaceTier: Tier;
   expiresAt: number | null;
 }
 
@@ -38,10 +40,14 @@ export class ApiKeysService {
   }
 
   async create(
-    workspaceId: string,
+    ws: Pick<WorkspaceAccess, 'id' | 'tier'>,
     createdBy: string | null,
     input: { name: string; scopes?: string[]; rate_limit_tier?: Tier; expires_at?: string; environment?: 'live' | 'test' },
   ): Promise<{ key: ApiKeyEntity; secret: string }> {
+    const workspaceId = ws.id;
+    if (input.rate_limit_tier && TIERS.indexOf(input.rate_limit_tier) > TIERS.indexOf(ws.tier)) {
+      throw ApiError.validation({ rate_limit_tier: [`cannot exceed the workspace's tier (${ws.tier})`] });
+    }
     const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
     if (expiresAt && expiresAt <= new Date()) throw ApiError.validation({ expires_at: ['must be in the future'] });
     const environment = input.environment ?? 'live';
@@ -112,8 +118,10 @@ export class ApiKeysService {
     if (!API_KEY_PATTERN.test(secret)) return null;
     const hash = hashSecret(secret);
     const verified = await this.cache.lookup<VerifiedApiKey>(hash.toString('hex'), async () => {
-      const key = await this.repo.findByHash(hash);
-      return key && !key.revokedAt ? { id: key.id, workspaceId: key.workspaceId, scopes: key.scopes, rateLimitTier: key.rateLimitTier, expiresAt: key.expiresAt?.getTime() ?? null } : null;
+      const found = await this.repo.findByHash(hash);
+      if (!found || found.key.revokedAt) return null;
+      const { key, workspaceTier } = found;
+      return { id: key.id, workspaceId: key.workspaceId, scopes: key.scopes, rateLimitTier: key.rateLimitTier, workspaceTier, expiresAt: key.expiresAt?.getTime() ?? null };
     });
     if (verified && this.lastUsed.shouldWrite(verified.id)) {
       this.repo.touch(verified.id).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at not written'));

@@ -2,14 +2,15 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiError, ErrorCode, header, RequestLike } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { UsersService } from '../users/users.service';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
-import { AuthenticatedRequest, Principal, WorkspaceAccess } from './principal';
+import { AuthenticatedRequest, capTier, Principal, WorkspaceAccess } from './principal';
 import { grants, Scope } from './scopes';
 import { SessionsService } from './sessions.service';
 
-type GuardedRequest = RequestLike & AuthenticatedRequest & { params?: Record<string, string> };
+type GuardedRequest = RequestLike & AuthenticatedRequest & { params?: Record<string, string>; url?: string; originalUrl?: string };
 
 /** The presented secret: `Authorization: Bearer …` or `X-Api-Key: …`. */
 export function presentedCredential(req: RequestLike): string | null {
@@ -34,6 +35,7 @@ export class AuthGuard implements CanActivate {
     private readonly workspaces: WorkspacesService,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
+    private readonly users: UsersService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -42,6 +44,10 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
     const options = this.reflector.getAllAndOverride<AuthenticatedOptions>(AUTH_METADATA, targets) ?? {};
     const req = context.switchToHttp().getRequest<GuardedRequest>();
+    if (options.operator) {
+      req.principal = await this.authenticateOperator(req);
+      return true;
+    }
 
     const principal = await this.authenticate(req);
     if (options.workspace) principal.workspace = await this.resolveWorkspace(req, principal, options.workspace);
@@ -56,7 +62,7 @@ export class AuthGuard implements CanActivate {
     if (credential.startsWith('sk_')) {
       const key = await this.apiKeys.verify(credential);
       if (!key) throw ApiError.unauthorized('The API key is invalid, expired or revoked.');
-      return { kind: 'api_key', userId: null, credentialId: key.id, scopes: key.scopes, boundWorkspaceId: key.workspaceId, workspace: null, rateLimitTier: key.rateLimitTier };
+      return { kind: 'api_key', userId: null, credentialId: key.id, scopes: key.scopes, boundWorkspaceId: key.workspaceId, workspace: null, rateLimitTier: capTier(key.rateLimitTier, key.workspaceTier) };
     }
     if (credential.startsWith(PAT_PREFIX)) {
       const pat = await this.tokens.verify(credential);
@@ -70,6 +76,15 @@ export class AuthGuard implements CanActivate {
       return { kind: claims.knd, userId: claims.knd === 'pat' ? claims.sub : null, credentialId: claims.sid, scopes: claims.scp ?? [], boundWorkspaceId: claims.ws ?? null, workspace: null, rateLimitTier: claims.tier ?? null };
     }
     return { kind: 'user', userId: claims.sub, credentialId: claims.sid, scopes: ['*'], boundWorkspaceId: claims.ws ?? null, workspace: null };
+  }
+
+  /** An operator signs in as a user (JWT); anything else finds no such route. */
+  private async authenticateOperator(req: GuardedRequest): Promise<Principal> {
+    const principal = await this.authenticate(req).catch(() => null);
+    if (!principal || principal.kind !== 'user' || !principal.userId || !(await this.users.isOperator(principal.userId))) {
+      throw ApiError.notFound('Route');
+    }
+    return principal;
   }
 
   private async resolveWorkspace(req: GuardedRequest, principal: Principal, from: NonNullable<AuthenticatedOptions['workspace']>): Promise<WorkspaceAccess> {

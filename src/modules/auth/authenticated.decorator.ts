@@ -20,6 +20,11 @@ export interface AuthenticatedOptions {
    * X-Workspace-ID for JWTs and PATs) or a path parameter holding a workspace id or slug.
    */
   workspace?: 'header' | { param: string };
+  /**
+   * A platform operator's route (/admin/…): only a signed-in operator account reaches it; to
+   * anyone else, with or without a credential, it answers 404 like a route that does not exist.
+   */
+  operator?: boolean;
 }
 
 /**
@@ -28,6 +33,9 @@ export interface AuthenticatedOptions {
  */
 export function Authenticated(options: AuthenticatedOptions = {}): MethodDecorator {
   const scopes = options.scopes ?? [];
+  if (options.operator) {
+    return applyDecorators(SetMetadata(AUTH_METADATA, options), ApiSecurity(SecuritySchemes.bearer, []), ApiExtension('x-operator-only', true), ApiErrors(404));
+  }
   const decorators: MethodDecorator[] = [
     SetMetadata(AUTH_METADATA, options),
     ApiSecurity(SecuritySchemes.bearer, scopes),

@@ -2,7 +2,13 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiError } from '@tessera/common';
 
 export type Tier = 'free' | 'starter' | 'pro' | 'business' | 'agency' | 'enterprise';
+/** From the smallest plan to the largest. */
 export const TIERS: readonly Tier[] = ['free', 'starter', 'pro', 'business', 'agency', 'enterprise'];
+
+/** The smaller of two tiers: a key's own tier never exceeds its workspace's. */
+export function capTier(tier: Tier | null | undefined, ceiling: Tier): Tier {
+  return tier && TIERS.indexOf(tier) < TIERS.indexOf(ceiling) ? tier : ceiling;
+}
 
 export interface WorkspaceAccess {
   id: string;

@@ -11,6 +11,22 @@ export class EntitlementsRepository {
     return new Map(rows.map((r) => [r.feature, r.limit === null ? null : Number(r.limit)]));
   }
 
+  async setOverride(workspaceId: string, feature: string, limit: number | null): Promise<void> {
+    await this.db.query(
+      `INSERT INTO entitlement_overrides (workspace_id, feature, "limit") VALUES ($1, $2, $3)
+       ON CONFLICT (workspace_id, feature) DO UPDATE SET "limit" = EXCLUDED."limit"`,
+      [workspaceId, feature, limit],
+    );
+  }
+
+  async deleteOverride(workspaceId: string, feature: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `WITH gone AS (DELETE FROM entitlement_overrides WHERE workspace_id = $1 AND feature = $2 RETURNING 1) SELECT * FROM gone`,
+      [workspaceId, feature],
+    );
+    return rows.length === 1;
+  }
+
   async used(workspaceId: string, feature: string, period: string): Promise<number> {
     const rows: Array<{ used: string }> = await this.db.query(`SELECT used FROM usage_counters WHERE workspace_id = $1 AND feature = $2 AND period = $3`, [workspaceId, feature, period]);
     return rows.length ? Number(rows[0].used) : 0;

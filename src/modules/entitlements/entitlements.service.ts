@@ -54,6 +54,20 @@ export class EntitlementsService {
     return o.has(feature) ? o.get(feature)! : PLAN_LIMITS[ws.tier][feature];
   }
 
+  /** A platform operator's override of one limit of a workspace (null: unlimited). */
+  setOverride(workspaceId: string, feature: Feature, limit: number | null): Promise<void> {
+    return this.repo.setOverride(workspaceId, feature, limit);
+  }
+
+  /** Back to the tier's limit; false when there was no override. */
+  removeOverride(workspaceId: string, feature: Feature): Promise<boolean> {
+    return this.repo.deleteOverride(workspaceId, feature);
+  }
+
+  async overrides(workspaceId: string): Promise<Record<string, number | null>> {
+    return Object.fromEntries(await this.repo.overrides(workspaceId));
+  }
+
   async usage(workspaceId: string, feature: Feature): Promise<number> {
     if (FEATURE_KINDS[feature].kind === 'resource') return (await this.counters.get(feature)?.(workspaceId)) ?? 0;
     const period = periodOf(feature);

@@ -36,10 +36,10 @@ export class TokensController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a personal access token; the token is in this answer only', description: 'Send it as `X-Api-Key` or `Authorization: Bearer`. It may do its scopes ∩ your role in the workspace.' })
   @Authenticated({ scopes: [Scope.TokensWrite] })
   @Audited('token.created', 'token')
   @Returns(NewTokenDto, 'Token created.', { status: 201, errors: [404, 422] })
+  @ApiOperation({ summary: 'Create a personal access token; the token is in this answer only', description: 'Send it as `X-Api-Key` or `Authorization: Bearer`. It may do its scopes ∩ your role in the workspace. A credential bound to one workspace (a pinned token, a login bound to a workspace) may only create tokens pinned to that workspace.' })
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateTokenDto): Promise<NewTokenDto> {
     const userId = userIdOf(principal);
     assertCanDelegate(principal, body.scopes);
@@ -48,6 +48,10 @@ export class TokensController {
       const access = await this.workspaces.resolveAccess(body.workspace_id, userId);
       if (!access?.role) throw ApiError.notFound('Workspace');
       workspaceId = access.id;
+    }
+    // A credential bound to one workspace mints only tokens bound to that workspace.
+    if (principal.boundWorkspaceId && workspaceId !== principal.boundWorkspaceId) {
+      throw ApiError.forbidden('This credential is bound to one workspace: pin the new token to it (workspace_id).');
     }
     const { token, secret } = await this.tokens.create(userId, { ...body, workspaceId });
     return { ...presentToken(token), token: secret };

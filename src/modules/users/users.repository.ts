@@ -32,6 +32,11 @@ export class UsersRepository {
       .getOne();
   }
 
+  async isOperator(id: string): Promise<boolean> {
+    const rows: Array<{ is_operator: boolean }> = await this.db.query(`SELECT is_operator FROM users WHERE id = $1`, [id]);
+    return rows[0]?.is_operator === true;
+  }
+
   async getPasswordHash(id: string): Promise<string | null> {
     const row = await this.repo().createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id }).getOne();
     return row?.passwordHash ?? null;

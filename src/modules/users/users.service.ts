@@ -21,6 +21,10 @@ export class UsersService {
     return user;
   }
 
+  isOperator(id: string): Promise<boolean> {
+    return this.users.isOperator(id);
+  }
+
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findByEmail(email);
   }

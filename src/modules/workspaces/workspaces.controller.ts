@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentPrincipal, CurrentWorkspace, Principal, userIdOf, WorkspaceAccess } from '../auth/principal';
@@ -33,11 +33,15 @@ export class WorkspacesController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a workspace; the caller becomes its owner' })
+  @ApiOperation({
+    summary: 'Create a workspace; the caller becomes its owner',
+    description: 'A tier other than those of SELF_SERVE_TIERS (default free) is 403: a platform operator sets it. A credential bound to one workspace cannot create another (403).',
+  })
   @Authenticated({ scopes: [Scope.WorkspacesWrite] })
   @Audited('workspace.created', 'workspace')
-  @Returns(WorkspaceDto, 'Workspace created.', { status: 201, errors: [409, 422] })
+  @Returns(WorkspaceDto, 'Workspace created.', { status: 201, errors: [403, 409, 422] })
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
+    if (principal.boundWorkspaceId) throw ApiError.forbidden('This credential is bound to one workspace; it cannot create another.');
     return presentWorkspace(await this.workspaces.create(body, userIdOf(principal)), 'owner');
   }
 

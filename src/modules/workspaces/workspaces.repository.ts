@@ -68,6 +68,13 @@ export class WorkspacesRepository {
     return page.map((workspace) => ({ workspace, role: roleOf.get(workspace.id) ?? 'member' }));
   }
 
+  /** Every workspace of the deployment (platform operators). */
+  listAll(list: ListQuery): Promise<Page<WorkspaceEntity>> {
+    const qb = this.workspaces().createQueryBuilder('w');
+    if (list.search) qb.andWhere('(w.name ILIKE :search OR w.slug ILIKE :search)', { search: `%${escapeLike(list.search)}%` });
+    return paginate(qb, list, WORKSPACE_COLUMNS);
+  }
+
   async insert(workspace: WorkspaceEntity): Promise<void> {
     await this.workspaces().insert(workspace);
   }

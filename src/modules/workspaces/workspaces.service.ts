@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ApiError, ListQuery, newId, Page } from '@tessera/common';
 import { isUniqueViolation, Outbox } from '@tessera/database';
 import { CredentialCache } from '@tessera/queue';
+import { APP_CONFIG, AppConfig } from '../../config/config';
 import { accessCacheGroup, Tier, WorkspaceAccess } from '../auth/principal';
 import { RolesService } from '../roles/roles.service';
 import { MembershipEntity } from './membership.entity';
@@ -37,6 +38,7 @@ export class WorkspacesService {
     private readonly roles: RolesService,
     private readonly cache: CredentialCache,
     private readonly outbox: Outbox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -73,8 +75,13 @@ export class WorkspacesService {
     return this.repo.listForUser(userId, list);
   }
 
+  listAll(list: ListQuery): Promise<Page<WorkspaceEntity>> {
+    return this.repo.listAll(list);
+  }
+
   /** Creates a workspace with `ownerId` as its first owner (in the open transaction, if any). */
   create(input: CreateWorkspaceInput, ownerId: string): Promise<WorkspaceEntity> {
+    if (input.tier) this.assertSelfServe(input.tier);
     return this.repo.transaction(() => this.insertOwned(input, ownerId));
   }
 
@@ -108,13 +115,27 @@ export class WorkspacesService {
     }
   }
 
+  /** A tenant's own change: a tier only among SELF_SERVE_TIERS. */
   async update(id: string, patch: { name?: string; slug?: string; tier?: Tier; settings?: WorkspaceSettings }): Promise<WorkspaceEntity> {
     const current = await this.get(id);
     const changes: Partial<WorkspaceEntity> = {};
     if (patch.name !== undefined) changes.name = patch.name.trim();
     if (patch.slug !== undefined) changes.slug = patch.slug;
-    if (patch.tier !== undefined) changes.tier = patch.tier;
+    if (patch.tier !== undefined && patch.tier !== current.tier) {
+      this.assertSelfServe(patch.tier);
+      changes.tier = patch.tier;
+    }
     if (patch.settings !== undefined) changes.settings = { ...current.settings, ...patch.settings };
+    return this.apply(id, changes);
+  }
+
+  /** A platform operator's change of plan: any tier. */
+  async setTier(id: string, tier: Tier): Promise<WorkspaceEntity> {
+    await this.get(id);
+    return this.apply(id, { tier });
+  }
+
+  private async apply(id: string, changes: Partial<WorkspaceEntity>): Promise<WorkspaceEntity> {
     try {
       return await this.repo.transaction(async () => {
         await this.repo.update(id, changes);
@@ -125,6 +146,12 @@ export class WorkspacesService {
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.conflict('This slug is taken.', { slug: ['has already been taken'] });
       throw err;
+    }
+  }
+
+  private assertSelfServe(tier: Tier): void {
+    if (!this.config.selfServeTiers.includes(tier)) {
+      throw ApiError.forbidden(`The ${tier} tier is not self-serve on this deployment (${this.config.selfServeTiers.join(', ')}); a platform operator sets it.`);
     }
   }
 
