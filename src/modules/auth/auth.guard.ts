@@ -50,7 +50,11 @@ export class AuthGuard implements CanActivate {
     }
 
     const principal = await this.authenticate(req);
-    if (options.workspace) principal.workspace = await this.resolveWorkspace(req, principal, options.workspace);
+    if (options.workspace) {
+      principal.workspace = await this.resolveWorkspace(req, principal, options.workspace);
+      // The workspace's current tier (its access cache drops on any change) caps the key's own.
+      if (principal.kind === 'api_key') principal.rateLimitTier = capTier(principal.rateLimitTier, principal.workspace.tier);
+    }
     this.authorize(principal, options.scopes ?? []);
     req.principal = principal;
     return true;
