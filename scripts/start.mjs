@@ -70,8 +70,16 @@ try {
 
   const env = { ...secrets(), ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl };
   const port = Number(env.PORT ?? 3000);
+  // `npm run start:dev`: nest build --watch recompiles into dist/, and Node restarts the API and
+  // the worker whenever dist/ changes.
+  const watch = process.argv.includes('--watch');
+  if (watch) {
+    const compiler = spawn(process.execPath, [join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build', '--watch', '--preserveWatchOutput'], { cwd: root, stdio: 'inherit' });
+    children.push(compiler);
+  }
   for (const [name, entry] of [['api', 'dist/src/main.js'], ['worker', 'dist/src/worker.js']]) {
-    const child = spawn(process.execPath, [join(root, entry)], { env, stdio: 'inherit' });
+    const args = watch ? ['--watch-path', join(root, 'dist'), join(root, entry)] : [join(root, entry)];
+    const child = spawn(process.execPath, args, { env, stdio: 'inherit' });
     child.once('exit', (code, signal) => {
       if (!stopping) {
         log(`${name} exited (${signal ?? code}); stopping the rest`);

@@ -86,7 +86,9 @@ export class AuthGuard implements CanActivate {
   private async authenticateOperator(req: GuardedRequest): Promise<Principal> {
     const principal = await this.authenticate(req).catch(() => null);
     if (!principal || principal.kind !== 'user' || !principal.userId || !(await this.users.isOperator(principal.userId))) {
-      throw ApiError.notFound('Route');
+      // The same answer as a route that does not exist.
+      const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
+      throw new ApiError(404, ErrorCode.NOT_FOUND, `No route ${req.method} ${path}.`);
     }
     return principal;
   }
