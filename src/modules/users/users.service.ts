@@ -21,6 +21,11 @@ export class UsersService {
     return user;
   }
 
+  /** Inside a transaction: holds the account row until it ends. */
+  lockForUpdate(id: string): Promise<void> {
+    return this.users.lockForUpdate(id);
+  }
+
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findByEmail(email);
   }
