@@ -91,6 +91,7 @@ export class InvitationsService {
         // The same lock as a workspace's e-mail change: it sees this membership or runs after it.
         await this.users.lockForUpdate(userId);
         if (!(await this.repo.close(id, 'accepted'))) throw this.notOpen();
+        await this.members.assertRoleStillExists(workspace.id, invitation.role);
         return this.members.join({ id: workspace.id, tier: workspace.tier }, userId, invitation.role);
       })
       .finally(() => this.workspaces.invalidateAccess(workspace.id));

@@ -77,6 +77,11 @@ export class MembersService implements OnModuleInit {
     return member;
   }
 
+  /** 409 when the role of an open invitation was deleted since it was sent. */
+  async assertRoleStillExists(workspaceId: string, role: string): Promise<void> {
+    if (!(await this.roles.scopesOf(workspaceId, role))) throw ApiError.conflict('The role of this invitation no longer exists: ask for a new invitation.');
+  }
+
   isMember(workspaceId: string, userId: string): Promise<boolean> {
     return this.repo.findMember(workspaceId, userId).then((m) => m !== null);
   }
@@ -137,9 +142,9 @@ export class MembersService implements OnModuleInit {
     if (emailChanges && !outranksForAccount(ws.role, member.role)) {
       throw ApiError.forbidden('Only a role that outranks this user may change its e-mail; the user changes it in PATCH /api/v1/me.');
     }
-    if (patch.role !== undefined) await this.changeRole(principal, userId, patch.role);
-    if (patch.name !== undefined || emailChanges) {
-      await this.repo.transaction(async () => {
+    // One transaction: a refused e-mail leaves the role unchanged too.
+    await this.repo
+      .transaction(async () => {
         if (emailChanges) {
           // The account row is locked so that no invitation is accepted between the count and the change.
           await this.users.lockForUpdate(userId);
@@ -147,9 +152,10 @@ export class MembersService implements OnModuleInit {
             throw ApiError.forbidden('This account belongs to other workspaces too: only its owner can change its e-mail.');
           }
         }
-        await this.users.updateProfile(userId, { name: patch.name, email: emailChanges ? newEmail : undefined });
-      });
-    }
+        if (patch.role !== undefined) await this.changeRole(principal, userId, patch.role);
+        if (patch.name !== undefined || emailChanges) await this.users.updateProfile(userId, { name: patch.name, email: emailChanges ? newEmail : undefined });
+      })
+      .finally(() => this.workspaces.invalidateAccess(ws.id));
     return this.get(ws.id, userId);
   }
 
