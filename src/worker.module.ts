@@ -8,6 +8,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { PurgeSessionsProcessor } from './modules/auth/purge-sessions.processor';
+import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
 /** The worker process: BullMQ processors over the same services as the API, no HTTP. */
 @Module({})
@@ -15,7 +16,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [InfrastructureModule.forRoot(config), ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail, Queues.metering]), AuditModule, AuthModule, EntitlementsModule],
+      imports: [InfrastructureModule.forRoot(config), ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail, Queues.metering]), AuditModule, AuthModule, WorkspacesModule, EntitlementsModule],
       providers: [PurgeSessionsProcessor, MailProcessor, FlushApiCallsProcessor],
     };
   }

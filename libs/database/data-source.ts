@@ -2,10 +2,17 @@ import { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { CredentialsRolesAudit1764000100000 } from './migrations/1764000100000-credentials-roles-audit';
 import { PostsEventsEntitlements1764000200000 } from './migrations/1764000200000-posts-events-entitlements';
+import { Invitations1764000300000 } from './migrations/1764000300000-invitations';
 import { PlatformOperators1764000400000 } from './migrations/1764000400000-platform-operators';
 
 /** Every migration, in order. New ones are appended here. */
-export const migrations = [InitialSchema1764000000000, CredentialsRolesAudit1764000100000, PostsEventsEntitlements1764000200000, PlatformOperators1764000400000];
+export const migrations = [
+  InitialSchema1764000000000,
+  CredentialsRolesAudit1764000100000,
+  PostsEventsEntitlements1764000200000,
+  Invitations1764000300000,
+  PlatformOperators1764000400000,
+];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */
 export interface PoolSettings {

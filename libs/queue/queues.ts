@@ -10,6 +10,8 @@ export type QueueName = (typeof Queues)[keyof typeof Queues];
 export const Jobs = {
   purgeExpiredSessions: 'sessions.purge-expired',
   sendPasswordReset: 'mail.password-reset',
+  sendInvitation: 'mail.invitation',
+  sendEmailChange: 'mail.email-change',
   flushApiCalls: 'metering.flush-api-calls',
 } as const;
 
@@ -17,6 +19,10 @@ export interface JobPayloads {
   [Jobs.purgeExpiredSessions]: Record<string, never>;
   /** Only the address: the worker makes the token, so no secret waits in Redis. */
   [Jobs.sendPasswordReset]: { email: string; requestId: string | null };
+  /** The invitation to announce; the worker reads the rest. */
+  [Jobs.sendInvitation]: { invitationId: string };
+  /** The pending change: the worker makes its token, so no secret waits in Redis. */
+  [Jobs.sendEmailChange]: { emailChangeId: string };
   [Jobs.flushApiCalls]: Record<string, never>;
 }
 

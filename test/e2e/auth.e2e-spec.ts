@@ -181,10 +181,14 @@ describe('Me [GET/PATCH /me]', () => {
     expect((await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.data.access_token}`)).status).toBe(401);
   });
 
-  it('refuses an over-posted body', async () => {
+  it('refuses an over-posted body and an e-mail change without the current password', async () => {
     const a = await registerAccount(t);
+    const over = await t.http().patch('/api/v1/me').set(a.auth).send({ name: 'x', is_admin: true });
+    expect(over.status).toBe(422);
+    expect(over.body.meta.errors.is_admin).toBeDefined();
     const res = await t.http().patch('/api/v1/me').set(a.auth).send({ name: 'x', email: 'takeover@example.test' });
     expect(res.status).toBe(422);
-    expect(res.body.meta.errors.email).toBeDefined();
+    expect(res.body.meta.errors.current_password).toBeDefined();
+    expect((await t.http().get('/api/v1/me').set(a.auth)).body.data.email).toBe(a.user.email);
   });
 });

@@ -13,12 +13,15 @@ afterAll(async () => {
 const members = (ws: string) => `/api/v1/workspaces/${ws}/members`;
 
 describe('Members [/workspaces/{id}/members]', () => {
-  it('an owner adds, lists, re-roles and removes a member', async () => {
+  it('an owner invites (the account accepts), lists, re-roles and removes a member', async () => {
     const owner = await registerAccount(t);
     const other = await registerAccount(t);
     const add = await t.http().post(members(owner.workspace.id)).set(owner.auth).send({ email: other.user.email, role: 'viewer' });
     expect(add.status).toBe(201);
-    expect(add.body.data).toMatchObject({ user_id: other.user.id, workspace_id: owner.workspace.id, role: 'viewer', email: other.user.email });
+    expect(add.body.data).toMatchObject({ workspace_id: owner.workspace.id, role: 'viewer', email: other.user.email, status: 'pending', invited_by: owner.user.id });
+    const accept = await t.http().post(`/api/v1/me/invitations/${add.body.data.id}/accept`).set(other.auth);
+    expect(accept.status).toBe(200);
+    expect(accept.body.data).toMatchObject({ user_id: other.user.id, workspace_id: owner.workspace.id, role: 'viewer', email: other.user.email });
 
     const list = await t.http().get(members(owner.workspace.id)).set(owner.auth);
     expect(list.body.data.map((m: { user_id: string }) => m.user_id).sort()).toEqual([owner.user.id, other.user.id].sort());

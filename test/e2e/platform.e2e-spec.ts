@@ -105,7 +105,9 @@ describe('OpenAPI', () => {
 
     const routes = [
       ['post', '/api/v1/auth/register'], ['post', '/api/v1/auth/login'], ['post', '/api/v1/auth/refresh'], ['post', '/api/v1/auth/logout'],
-      ['get', '/api/v1/me'], ['patch', '/api/v1/me'],
+      ['get', '/api/v1/me'], ['patch', '/api/v1/me'], ['post', '/api/v1/me/email/confirm'],
+      ['get', '/api/v1/me/invitations'], ['post', '/api/v1/me/invitations/{invitation_id}/accept'], ['post', '/api/v1/me/invitations/{invitation_id}/decline'],
+      ['get', '/api/v1/workspaces/{id}/invitations'], ['delete', '/api/v1/workspaces/{id}/invitations/{invitation_id}'],
       ['get', '/api/v1/workspaces'], ['post', '/api/v1/workspaces'], ['get', '/api/v1/workspaces/{id}'], ['patch', '/api/v1/workspaces/{id}'], ['delete', '/api/v1/workspaces/{id}'],
       ['get', '/api/v1/workspaces/{id}/members'], ['post', '/api/v1/workspaces/{id}/members'], ['patch', '/api/v1/workspaces/{id}/members/{user_id}'], ['delete', '/api/v1/workspaces/{id}/members/{user_id}'],
       ['get', '/api/v1/users'], ['post', '/api/v1/users'], ['get', '/api/v1/users/{id}'], ['put', '/api/v1/users/{id}'], ['patch', '/api/v1/users/{id}'], ['delete', '/api/v1/users/{id}'],

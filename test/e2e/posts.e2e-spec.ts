@@ -51,13 +51,13 @@ describe('Posts [/posts]', () => {
     expect((await eventsOf(a.workspace.id)).length).toBe(before);
   });
 
-  it('member and workspace changes write member.added, member.removed and workspace.updated', async () => {
+  it('member and workspace changes write member.invited, member.added, member.removed and workspace.updated', async () => {
     const a = await registerAccount(t);
     const m = await addMember(t, a, a.workspace.id, 'viewer');
     await t.http().delete(`/api/v1/workspaces/${a.workspace.id}/members/${m.user.id}`).set(a.auth);
     await t.http().patch(`/api/v1/workspaces/${a.workspace.id}`).set(a.auth).send({ name: 'Renamed' });
     const types = (await eventsOf(a.workspace.id)).map((e) => e.type);
-    expect(types).toEqual(['member.added', 'member.removed', 'workspace.updated']);
+    expect(types).toEqual(['member.invited', 'member.added', 'member.removed', 'workspace.updated']);
   });
 
   it('lists with search, filters, sort, sparse fields, include and every pagination mode', async () => {

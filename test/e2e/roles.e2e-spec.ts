@@ -25,19 +25,22 @@ describe('Roles [/roles]', () => {
     const owner = await registerAccount(t);
     const ws = { 'X-Workspace-ID': owner.workspace.id };
     const role = await t.http().post('/api/v1/roles').set(owner.auth).set(ws).send({ name: 'People manager', scopes: ['users:*', 'members:read'] });
+    const reader = await t.http().post('/api/v1/roles').set(owner.auth).set(ws).send({ name: 'User reader', scopes: ['users:read'] });
     expect(role.status).toBe(201);
     expect(role.body.data.id).toMatch(/^role_/);
     const person = await addMember(t, owner, owner.workspace.id, 'viewer');
     const assign = await t.http().patch(`/api/v1/workspaces/${owner.workspace.id}/members/${person.user.id}`).set(owner.auth).send({ role: role.body.data.id });
     expect(assign.status).toBe(200);
-    expect((await t.http().post('/api/v1/users').set(person.auth).set(ws).send({ name: 'n', email: `n-${Date.now()}@example.test`, password: 'long enough' })).status).toBe(201);
+    // It creates accounts with a role within its own scopes, never beyond them (member reads and writes more).
+    expect((await t.http().post('/api/v1/users').set(person.auth).set(ws).send({ name: 'n', email: `n-${Date.now()}@example.test`, password: 'long enough', role: reader.body.data.id })).status).toBe(201);
+    expect((await t.http().post('/api/v1/users').set(person.auth).set(ws).send({ name: 'n', email: `o-${Date.now()}@example.test`, password: 'long enough', role: 'member' })).status).toBe(403);
     const denied = await t.http().get('/api/v1/roles').set(person.auth).set(ws);
     expect(denied.status).toBe(403);
     expect(denied.body.meta.required_scopes).toEqual(['roles:read']);
 
     // Narrowing the role takes effect at once.
     await t.http().patch(`/api/v1/roles/${role.body.data.id}`).set(owner.auth).set(ws).send({ scopes: ['users:read'] });
-    expect((await t.http().post('/api/v1/users').set(person.auth).set(ws).send({ name: 'n', email: `m-${Date.now()}@example.test`, password: 'long enough' })).status).toBe(403);
+    expect((await t.http().post('/api/v1/users').set(person.auth).set(ws).send({ name: 'n', email: `m-${Date.now()}@example.test`, password: 'long enough', role: reader.body.data.id })).status).toBe(403);
 
     // A role in use cannot be deleted.
     expect((await t.http().delete(`/api/v1/roles/${role.body.data.id}`).set(owner.auth).set(ws)).status).toBe(409);

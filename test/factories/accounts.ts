@@ -60,12 +60,23 @@ export async function setTier(t: TestApp, workspaceId: string, tier: string): Pr
   return res.body.data;
 }
 
-/** Registers an account and adds it to `workspaceId` with `role`, using the owner's credential. */
-export async function addMember(t: TestApp, owner: Account, workspaceId: string, role: string): Promise<Account> {
+/**
+ * Registers an account and makes it a member of `workspaceId` with `role` the only way an existing
+ * account joins: `inviter` invites it, then the account accepts its invitation.
+ */
+export async function addMember(t: TestApp, inviter: Account, workspaceId: string, role: string): Promise<Account> {
   const member = await registerAccount(t, { name: `A ${role}` });
-  const res = await t.http().post(`/api/v1/workspaces/${workspaceId}/members`).set(owner.auth).send({ email: member.user.email, role });
-  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const invitation = await invite(t, inviter, workspaceId, member.user.email, role);
+  const res = await t.http().post(`/api/v1/me/invitations/${invitation.id}/accept`).set(member.auth);
+  if (res.status !== 200) throw new Error(`accept invitation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return member;
+}
+
+/** Invites an existing account to `workspaceId`; returns the invitation. */
+export async function invite(t: TestApp, inviter: Account, workspaceId: string, email: string, role: string): Promise<{ id: string; status: string; role: string }> {
+  const res = await t.http().post(`/api/v1/workspaces/${workspaceId}/members`).set(inviter.auth).send({ email, role });
+  if (res.status !== 201) throw new Error(`invite failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data;
 }
 
 /** Creates a workspace API key as `owner` in its workspace; returns the secret and the key's id. */

@@ -12,6 +12,9 @@ import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { EmailChangeEntity } from './email-change.entity';
+import { EmailChangeService } from './email-change.service';
+import { EmailChangesRepository } from './email-changes.repository';
 import { MeController } from './me.controller';
 import { PasswordResetEntity } from './password-reset.entity';
 import { PasswordResetService } from './password-reset.service';
@@ -23,7 +26,7 @@ import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity]),
+    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity, EmailChangeEntity]),
     BullModule.registerQueue({ name: Queues.mail }),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
@@ -40,7 +43,7 @@ import { SessionsService } from './sessions.service';
     MailModule,
   ],
   controllers: [AuthController, MeController, ScopesController],
-  providers: [AuthGuard, SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService],
-  exports: [SessionsService, PasswordResetService, AuthGuard],
+  providers: [AuthGuard, SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],
+  exports: [SessionsService, PasswordResetService, EmailChangeService, AuthGuard],
 })
 export class AuthModule {}

@@ -22,3 +22,21 @@ export const BUILT_IN_ROLE_DESCRIPTIONS: Record<BuiltInRole, string> = {
 export function isBuiltInRole(role: string): role is BuiltInRole {
   return (BUILT_IN_ROLES as readonly string[]).includes(role);
 }
+
+const BUILT_IN_RANK: Record<BuiltInRole, number> = { owner: 4, admin: 3, member: 2, viewer: 1 };
+/** A custom role ranks below admin and above member: it may hold write scopes a member lacks. */
+const CUSTOM_RANK = 2.5;
+
+/** How high a role stands (owner > admin > custom > member > viewer); no role (an API key) ranks as admin. */
+export function rankOf(role: string | null): number {
+  if (role === null) return BUILT_IN_RANK.admin;
+  return isBuiltInRole(role) ? BUILT_IN_RANK[role] : CUSTOM_RANK;
+}
+
+/**
+ * Whether `actor` may manage `target`'s account (e-mail, password): only a strictly higher
+ * built-in role does; a custom role or an API key never outranks anyone for this.
+ */
+export function outranksForAccount(actor: string | null, target: string): boolean {
+  return actor !== null && isBuiltInRole(actor) && BUILT_IN_RANK[actor] > rankOf(target);
+}

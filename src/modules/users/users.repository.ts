@@ -42,6 +42,11 @@ export class UsersRepository {
     return row?.passwordHash ?? null;
   }
 
+  /** Locks the account row until the transaction ends (serialises changes to who may manage it). */
+  async lockForUpdate(id: string): Promise<void> {
+    await this.db.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [id]);
+  }
+
   async insert(user: UserEntity): Promise<UserEntity> {
     await this.repo().insert(user);
     return user;

@@ -25,6 +25,11 @@ export class UsersService {
     return this.users.isOperator(id);
   }
 
+  /** Inside a transaction: holds the account row until it ends. */
+  lockForUpdate(id: string): Promise<void> {
+    return this.users.lockForUpdate(id);
+  }
+
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.users.findByEmail(email);
   }
@@ -78,10 +83,15 @@ export class UsersService {
   }
 
   async changePassword(id: string, currentPassword: string | undefined, newPassword: string): Promise<void> {
-    if (!currentPassword) throw ApiError.validation({ current_password: ['is required to change the password'] });
+    await this.assertCurrentPassword(id, currentPassword, 'the password');
+    await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
+  }
+
+  /** 422 unless `currentPassword` is given and is the account's password. */
+  async assertCurrentPassword(id: string, currentPassword: string | undefined, toChange: string): Promise<void> {
+    if (!currentPassword) throw ApiError.validation({ current_password: [`is required to change ${toChange}`] });
     const ok = await verifyPassword(await this.users.getPasswordHash(id), currentPassword);
     if (!ok) throw ApiError.validation({ current_password: ['is not the current password'] });
-    await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
   }
 
   async setPassword(id: string, newPassword: string): Promise<void> {

@@ -3,12 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError, isId, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
+import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
 import { BUILT_IN_ROLES } from '../auth/roles';
 import { Scope } from '../auth/scopes';
 import { AddMemberDto, UpdateMemberDto } from './dto/member.dto';
+import { InvitationsService } from './invitations.service';
 import { MembersService } from './members.service';
-import { MemberDto, presentMember } from './workspace.presenter';
+import { InvitationDto, MemberDto, presentInvitation, presentMember } from './workspace.presenter';
 
 export const MEMBER_LIST: ListSpec = {
   sortable: ['created_at', 'updated_at', 'role'],
@@ -28,7 +29,10 @@ export function userIdParam(id: string): string {
 @ApiTags('Members')
 @Controller('workspaces/:id/members')
 export class MembersController {
-  constructor(private readonly members: MembersService) {}
+  constructor(
+    private readonly members: MembersService,
+    private readonly invitations: InvitationsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List the members of a workspace' })
@@ -39,29 +43,32 @@ export class MembersController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Add an existing account as a member', description: `Roles: ${BUILT_IN_ROLES.join(', ')}. Only an owner grants owner.` })
+  @ApiOperation({
+    summary: 'Invite an existing account',
+    description: `Makes a pending invitation (valid 7 days) and mails it; the account becomes a member when it accepts (POST /me/invitations/{id}/accept). Roles: ${BUILT_IN_ROLES.join(', ')} or a custom role, never beyond the caller's own permissions; only an owner grants owner. 409 if the account is already a member or invited.`,
+  })
   @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
-  @Audited('member.added', 'user')
-  @Returns(MemberDto, 'Member added.', { status: 201, errors: [409, 422] })
-  async add(@CurrentWorkspace() ws: WorkspaceAccess, @Body() body: AddMemberDto): Promise<MemberDto> {
-    return presentMember(await this.members.add(ws, body.email, body.role));
+  @Audited('member.invited', 'invitation')
+  @Returns(InvitationDto, 'Invitation sent.', { status: 201, errors: [403, 409, 422] })
+  async add(@CurrentPrincipal() principal: Principal, @Body() body: AddMemberDto): Promise<InvitationDto> {
+    return presentInvitation(await this.invitations.invite(principal, body.email, body.role));
   }
 
   @Patch(':user_id')
   @ApiOperation({ summary: "Change a member's role" })
   @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
   @Audited('member.role_changed', 'user')
-  @Returns(MemberDto, 'Member updated.', { errors: [409, 422] })
-  async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('user_id') userId: string, @Body() body: UpdateMemberDto): Promise<MemberDto> {
-    return presentMember(await this.members.changeRole(ws, userIdParam(userId), body.role));
+  @Returns(MemberDto, 'Member updated.', { errors: [403, 409, 422] })
+  async update(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string, @Body() body: UpdateMemberDto): Promise<MemberDto> {
+    return presentMember(await this.members.changeRole(principal, userIdParam(userId), body.role));
   }
 
   @Delete(':user_id')
   @ApiOperation({ summary: 'Remove a member from the workspace' })
   @Authenticated({ scopes: [Scope.MembersDelete], workspace: { param: 'id' } })
   @Audited('member.removed', 'user')
-  @Returns(null, 'Member removed.', { status: 204, errors: [409] })
-  async remove(@CurrentWorkspace() ws: WorkspaceAccess, @Param('user_id') userId: string): Promise<void> {
-    await this.members.remove(ws, userIdParam(userId));
+  @Returns(null, 'Member removed.', { status: 204, errors: [403, 409] })
+  async remove(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string): Promise<void> {
+    await this.members.remove(principal, userIdParam(userId));
   }
 }

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
+import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { CreateWorkspaceUserDto, ReplaceWorkspaceUserDto, UpdateWorkspaceUserDto } from './dto/member.dto';
 import { userIdParam } from './members.controller';
@@ -38,8 +38,8 @@ export class WorkspaceUsersController {
   @Authenticated({ scopes: [Scope.UsersWrite], workspace: 'header' })
   @Audited('member.added', 'user')
   @Returns(WorkspaceUserDto, 'User created.', { status: 201, errors: [409, 422] })
-  async create(@CurrentWorkspace() ws: WorkspaceAccess, @Body() body: CreateWorkspaceUserDto): Promise<WorkspaceUserDto> {
-    return presentWorkspaceUser(await this.members.createUser(ws, body));
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateWorkspaceUserDto): Promise<WorkspaceUserDto> {
+    return presentWorkspaceUser(await this.members.createUser(principal, body));
   }
 
   @Get(':id')
@@ -51,21 +51,21 @@ export class WorkspaceUsersController {
   }
 
   @Put(':id')
-  @ApiOperation({ summary: 'Replace the name, e-mail and role of a user of the current workspace' })
+  @ApiOperation({ summary: 'Replace the name and e-mail (and optionally the role) of a user of the current workspace', description: 'A new e-mail only for an account that belongs to this workspace alone and whose role yours outranks (403 otherwise); a role never beyond your own permissions.' })
   @Authenticated({ scopes: [Scope.UsersWrite], workspace: 'header' })
   @Audited('user.updated', 'user')
-  @Returns(WorkspaceUserDto, 'User updated.', { errors: [409, 422] })
-  async replace(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string, @Body() body: ReplaceWorkspaceUserDto): Promise<WorkspaceUserDto> {
-    return presentWorkspaceUser(await this.members.updateUser(ws, userIdParam(id), body));
+  @Returns(WorkspaceUserDto, 'User updated.', { errors: [403, 409, 422] })
+  async replace(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: ReplaceWorkspaceUserDto): Promise<WorkspaceUserDto> {
+    return presentWorkspaceUser(await this.members.updateUser(principal, userIdParam(id), body));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Update a user of the current workspace' })
+  @ApiOperation({ summary: 'Update a user of the current workspace', description: 'A new e-mail only for an account that belongs to this workspace alone and whose role yours outranks (403 otherwise); a role never beyond your own permissions.' })
   @Authenticated({ scopes: [Scope.UsersWrite], workspace: 'header' })
   @Audited('user.updated', 'user')
-  @Returns(WorkspaceUserDto, 'User updated.', { errors: [409, 422] })
-  async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string, @Body() body: UpdateWorkspaceUserDto): Promise<WorkspaceUserDto> {
-    return presentWorkspaceUser(await this.members.updateUser(ws, userIdParam(id), body));
+  @Returns(WorkspaceUserDto, 'User updated.', { errors: [403, 409, 422] })
+  async update(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: UpdateWorkspaceUserDto): Promise<WorkspaceUserDto> {
+    return presentWorkspaceUser(await this.members.updateUser(principal, userIdParam(id), body));
   }
 
   @Delete(':id')
@@ -73,7 +73,7 @@ export class WorkspaceUsersController {
   @Authenticated({ scopes: [Scope.UsersDelete], workspace: 'header' })
   @Audited('member.removed', 'user')
   @Returns(null, 'User removed from the workspace.', { status: 204, errors: [409] })
-  async remove(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string): Promise<void> {
-    await this.members.remove(ws, userIdParam(id));
+  async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
+    await this.members.remove(principal, userIdParam(id));
   }
 }

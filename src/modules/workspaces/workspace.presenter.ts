@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TIERS } from '../auth/principal';
+import { InvitationEntity, InvitationStatus } from './invitation.entity';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity } from './workspace.entity';
 
@@ -37,6 +38,35 @@ export class WorkspaceUserDto {
   @ApiProperty({ format: 'date-time', description: 'When the user joined this workspace.' }) joined_at: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+const INVITATION_STATUSES: readonly InvitationStatus[] = ['pending', 'accepted', 'declined', 'withdrawn', 'expired'];
+
+export class InvitationDto {
+  @ApiProperty({ example: 'inv_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8' }) id: string;
+  @ApiProperty() workspace_id: string;
+  @ApiPropertyOptional({ description: 'The workspace name (on the invitee\'s own list).', example: 'Acme' }) workspace_name?: string;
+  @ApiProperty({ format: 'email', description: 'The invited account.' }) email: string;
+  @ApiProperty({ example: 'member' }) role: string;
+  @ApiProperty({ enum: INVITATION_STATUSES, description: 'A pending invitation past expires_at reads expired.' }) status: InvitationStatus;
+  @ApiProperty({ format: 'date-time', description: 'Seven days after it was sent.' }) expires_at: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The user who invited (null for an API key).' }) invited_by: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export function presentInvitation(i: InvitationEntity): InvitationDto {
+  const expired = i.status === 'pending' && i.expiresAt.getTime() <= Date.now();
+  return {
+    id: i.id,
+    workspace_id: i.workspaceId,
+    ...(i.workspace ? { workspace_name: i.workspace.name } : {}),
+    email: i.email,
+    role: i.role,
+    status: expired ? 'expired' : i.status,
+    expires_at: i.expiresAt.toISOString(),
+    invited_by: i.invitedBy,
+    created_at: i.createdAt.toISOString(),
+  };
 }
 
 export function presentWorkspace(w: WorkspaceEntity, role?: string | null): WorkspaceDto {

@@ -1,8 +1,15 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Queues } from '@tessera/queue';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
+import { MailModule } from '../mail/mail.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
+import { InvitationEntity } from './invitation.entity';
+import { MyInvitationsController, WorkspaceInvitationsController } from './invitations.controller';
+import { InvitationsRepository } from './invitations.repository';
+import { InvitationsService } from './invitations.service';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { MembershipEntity } from './membership.entity';
@@ -13,9 +20,9 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity]), UsersModule, RolesModule, EntitlementsModule],
-  controllers: [WorkspacesController, MembersController, WorkspaceUsersController],
-  providers: [WorkspacesRepository, WorkspacesService, MembersService],
-  exports: [WorkspacesService, MembersService],
+  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity, InvitationEntity]), BullModule.registerQueue({ name: Queues.mail }), UsersModule, RolesModule, EntitlementsModule, MailModule],
+  controllers: [WorkspacesController, MembersController, WorkspaceUsersController, WorkspaceInvitationsController, MyInvitationsController],
+  providers: [WorkspacesRepository, WorkspacesService, MembersService, InvitationsRepository, InvitationsService],
+  exports: [WorkspacesService, MembersService, InvitationsService],
 })
 export class WorkspacesModule {}

@@ -102,6 +102,11 @@ export class WorkspacesRepository {
     return paginate(qb, list, MEMBER_COLUMNS);
   }
 
+  /** In how many workspaces the account is a member. */
+  countMembershipsOfUser(userId: string): Promise<number> {
+    return this.memberships().countBy({ userId });
+  }
+
   countMembers(workspaceId: string): Promise<number> {
     return this.memberships().countBy({ workspaceId });
   }

@@ -10,9 +10,19 @@ export class UpdateMeDto {
   @IsOptional() @IsString() @Length(8, 128)
   password?: string;
 
-  @ApiPropertyOptional({ description: 'The current password, required to change the password.' })
+  @ApiPropertyOptional({ format: 'email', description: 'A new e-mail; current_password is then required. It applies once the token mailed to the new address is confirmed (POST /me/email/confirm).' })
+  @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'The current password, required to change the password or the e-mail.' })
   @IsOptional() @IsString() @MaxLength(128)
   current_password?: string;
+}
+
+export class ConfirmEmailDto {
+  @ApiProperty({ description: 'The token mailed to the new address.', example: 'tsr_emc_…' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
 }
 
 export class AccountFieldsDto {

@@ -46,9 +46,9 @@ export class ReplaceWorkspaceUserDto {
   @IsEmail() @MaxLength(254)
   email: string;
 
-  @ApiProperty(ROLE_DOC)
-  @IsString() @IsNotEmpty() @MaxLength(40)
-  role: string;
+  @ApiPropertyOptional({ ...ROLE_DOC, description: `${ROLE_DOC.description} Omitted: the role stays.` })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(40)
+  role?: string;
 }
 
 export class UpdateWorkspaceUserDto {
