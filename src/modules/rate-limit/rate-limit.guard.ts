@@ -44,7 +44,11 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
     const { req, res } = this.getRequestResponse(context);
-    const key = generateKey(context, await getTracker(req, context), throttler.name ?? 'default');
+    const isTier = throttler.name === 'default';
+    const tracker = await getTracker(req, context);
+    // The tier bucket is the caller's alone, shared by every route (API.md); generateKey would add
+    // the route and give each route a bucket of its own. Route limits keep theirs.
+    const key = isTier ? `tier:${tracker}` : generateKey(context, tracker, throttler.name ?? 'route');
     let result;
     try {
       result = await Promise.race([
@@ -58,7 +62,6 @@ export class RateLimitGuard extends ThrottlerGuard {
     }
     const resetAt = Math.ceil((Date.now() + result.resetMs) / 1000);
     const window = Math.round(ttl / 1000);
-    const isTier = throttler.name === 'default';
     if (isTier) {
       this.setResponseHeader(res, 'X-RateLimit-Limit', limit);
       this.setResponseHeader(res, 'X-RateLimit-Remaining', result.remaining);
