@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { assignRequestId, configureHttp } from '@tessera/common';
+import { assignRequestId, configureHttp, isTrustedProxy } from '@tessera/common';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { setupOpenApi } from './openapi';
@@ -19,7 +19,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     const adapter = new FastifyAdapter({
       bodyLimit: config.bodyLimitBytes,
-      trustProxy: config.trustProxy,
+      trustProxy: isTrustedProxy,
       genReqId: (req: Parameters<typeof assignRequestId>[0]) => assignRequestId(req),
       logger: false,
     });
@@ -27,7 +27,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   } else {
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
     express.useBodyParser('json', { limit: config.bodyLimitBytes });
-    express.set('trust proxy', config.trustProxy);
+    express.set('trust proxy', isTrustedProxy);
     express.disable('x-powered-by');
     app = express;
   }
