@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiError, ErrorCode, header, RequestLike } from '@tessera/common';
+import { ApiError, clientIp, ErrorCode, header, RequestLike } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
@@ -34,6 +35,7 @@ export class AuthGuard implements CanActivate {
     private readonly workspaces: WorkspacesService,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
+    private readonly failedAuth: FailedAuthLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -50,9 +52,26 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * Every rejected credential counts against the client address. An address over its budget
+   * gets 429 for any credential this process has not just verified, before anything is looked
+   * up; keys and PATs in use moments ago still pass, so a busy client is not cut off by a stray
+   * bad request behind the same address.
+   */
   private async authenticate(req: GuardedRequest): Promise<Principal> {
     const credential = presentedCredential(req);
     if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
+    const ip = clientIp(req);
+    if (!this.apiKeys.isVerified(credential) && !this.tokens.isVerified(credential)) await this.failedAuth.assertAllowed(ip);
+    try {
+      return await this.verify(credential);
+    } catch (err) {
+      if (err instanceof ApiError && err.getStatus() === 401) await this.failedAuth.recordFailure(ip);
+      throw err;
+    }
+  }
+
+  private async verify(credential: string): Promise<Principal> {
     if (credential.startsWith('sk_')) {
       const key = await this.apiKeys.verify(credential);
       if (!key) throw ApiError.unauthorized('The API key is invalid, expired or revoked.');
