@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, registerAccount } from '../factories/accounts';
+import { Account, createApiKey, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp } from '../utils/app';
 
 /**
@@ -10,12 +10,13 @@ import { startTestApp, TestApp } from '../utils/app';
  */
 let t: TestApp;
 let keys: Array<{ Authorization: string }>;
+let owner: Account;
 beforeAll(async () => {
   // Keys first, on an app without limits (sign-ups from one address do not count here); the
   // address rule is per process, so the app under test boots last.
   const plain = await startTestApp();
   try {
-    const owner = await registerAccount(plain);
+    owner = await registerAccount(plain);
     keys = [];
     for (let i = 0; i < 3; i++) keys.push((await createApiKey(plain, owner, { scopes: ['posts:read', 'api-keys:read'] })).auth);
   } finally {
@@ -32,39 +33,44 @@ const someAddress = () => `198.51.${randomBytes(1)[0]}.${1 + (randomBytes(1)[0] 
 const unknownKey = () => `sk_live_${randomBytes(32).toString('base64url')}`;
 
 describe('One tier bucket per caller', () => {
-  it('a free-tier key spends its 60 requests a minute across routes, then every route is 429 [GET /posts, GET /api-keys]', async () => {
+  it('a free-tier key spends one allowance of 60 a minute across routes, then any route is 429 [GET /posts, GET /api-keys]', async () => {
     const key = keys[0];
     const routes = ['/api/v1/posts', '/api/v1/api-keys'];
-    for (let i = 0; i < 60; i++) {
+    let allowed = 0;
+    let over;
+    for (let i = 0; i < 200 && !over; i++) {
       const res = await t.http().get(routes[i % 2]).set(key);
-      expect(res.status, `request ${i + 1} on ${routes[i % 2]}`).toBe(200);
+      if (res.status === 429) over = res;
+      else expect(res.status, `request ${i + 1} on ${routes[i % 2]}`).toBe(200);
+      if (res.status === 200) allowed++;
     }
-    for (const route of routes) {
-      const over = await t.http().get(route).set(key);
-      expect(over.status, route).toBe(429);
-      expect(over.body).toMatchObject({ success: false, code: 'RATE_LIMITED', data: null, meta: { limit: 60, remaining: 0 } });
-    }
+    // GCRA gives one request back every second, so a slow run fits a few more than 60; a bucket
+    // per route would let 60 through on each of the two before the first 429.
+    expect(allowed).toBeGreaterThanOrEqual(60);
+    expect(allowed).toBeLessThan(120);
+    expect(over?.body).toMatchObject({ success: false, code: 'RATE_LIMITED', data: null, meta: { limit: 60, remaining: 0 } });
   });
 });
 
 describe('Failed authentication per address', () => {
-  it('after 30 bad keys an address gets 429 for credentials not verified moments ago; keys in use still pass, other addresses are not affected', async () => {
+  it('after 30 bad keys an address gets 429 for keys it would have to look up and for bad tokens; keys in use and valid access tokens still pass, other addresses are not affected', async () => {
     const [, inUse, fresh] = keys;
     const attacker = someAddress();
     const from = (address: string) => ({ 'X-Forwarded-For': address });
 
     const statuses: number[] = [];
-    for (let i = 0; i < 40 && !statuses.includes(429); i++) {
-      statuses.push((await t.http().get('/api/v1/posts').set(from(attacker)).set('Authorization', `Bearer ${unknownKey()}`)).status);
+    let limited;
+    for (let i = 0; i < 100 && !limited; i++) {
+      const res = await t.http().get('/api/v1/posts').set(from(attacker)).set('Authorization', `Bearer ${unknownKey()}`);
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
     }
-    // 30 failures fit in the budget; the bucket refills one every 2 s, so a slow run may fit a few more.
-    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
-    expect(statuses.at(-1)).toBe(429);
-
-    const limited = await t.http().get('/api/v1/posts').set(from(attacker)).set('Authorization', `Bearer ${unknownKey()}`);
-    expect(limited.status).toBe(429);
-    expect(limited.body).toMatchObject({ success: false, code: 'RATE_LIMITED', data: null, meta: { limit: 30, remaining: 0 } });
-    expect(limited.headers['retry-after']).toBe(String(limited.body.meta.retry_after));
+    // 30 failures fit in the budget; it refills one every 2 s, so a slow run fits a few more.
+    expect(statuses.length).toBeGreaterThan(30);
+    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
+    expect(limited?.status).toBe(429);
+    expect(limited?.body).toMatchObject({ success: false, code: 'RATE_LIMITED', data: null, meta: { limit: 30, remaining: 0 } });
+    expect(limited?.headers['retry-after']).toBe(String(limited?.body.meta.retry_after));
 
     // A valid key this process has not verified yet is not checked from that address either…
     expect((await t.http().get('/api/v1/posts').set(from(attacker)).set(fresh)).status).toBe(429);
@@ -73,6 +79,10 @@ describe('Failed authentication per address', () => {
     // and once verified (cached for 5 s) it passes from the limited address too.
     expect((await t.http().get('/api/v1/posts').set(from(someAddress())).set(inUse)).status).toBe(200);
     expect((await t.http().get('/api/v1/posts').set(from(attacker)).set(inUse)).status).toBe(200);
+    // An access token is checked by its signature, no lookup: a valid one passes, a forged one is 429.
+    const asOwner = () => t.http().get('/api/v1/posts').set(from(attacker)).set('X-Workspace-ID', owner.workspace.id);
+    expect((await asOwner().set(owner.auth)).status).toBe(200);
+    expect((await asOwner().set('Authorization', `Bearer ${owner.accessToken.slice(0, -4)}AAAA`)).status).toBe(429);
   });
 });
 

@@ -53,16 +53,17 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
-   * Every rejected credential counts against the client address. An address over its budget
-   * gets 429 for any credential this process has not just verified, before anything is looked
-   * up; keys and PATs in use moments ago still pass, so a busy client is not cut off by a stray
-   * bad request behind the same address.
+   * Every rejected credential counts against the client address (FailedAuthLimiter). Past the
+   * budget, a rejection is 429 instead of 401, and an API key or PAT that would need a lookup
+   * (not verified by this process moments ago) is 429 before the lookup. Access tokens are
+   * checked by signature alone, so a valid one still passes.
    */
   private async authenticate(req: GuardedRequest): Promise<Principal> {
     const credential = presentedCredential(req);
     if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
     const ip = clientIp(req);
-    if (!this.apiKeys.isVerified(credential) && !this.tokens.isVerified(credential)) await this.failedAuth.assertAllowed(ip);
+    const needsLookup = credential.startsWith('sk_') ? !this.apiKeys.isVerified(credential) : credential.startsWith(PAT_PREFIX) && !this.tokens.isVerified(credential);
+    if (needsLookup) await this.failedAuth.assertAllowed(ip);
     try {
       return await this.verify(credential);
     } catch (err) {

@@ -7,8 +7,8 @@ import { failOpen } from './fail-open';
 
 /**
  * Failed authentication per client address: 30 a minute (GCRA, refilling one every 2 s). Once an
- * address has spent them, its credentials that this process has not verified moments ago are
- * answered 429 without being checked, so guessing API keys or PATs costs the database nothing.
+ * address has spent them, the AuthGuard answers 429 before looking a credential up, so guessing
+ * API keys or PATs costs the database nothing.
  */
 @Injectable()
 export class FailedAuthLimiter {
@@ -25,20 +25,25 @@ export class FailedAuthLimiter {
   async assertAllowed(ip: string): Promise<void> {
     if (!this.config.rateLimitEnabled) return;
     const state = await failOpen(this.gcra.peek(this.key(ip), FailedAuthLimiter.LIMIT, FailedAuthLimiter.WINDOW_MS), this.log);
-    if (!state?.retryAfterMs) return;
-    const retryAfter = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
-    throw new ApiError(
+    if (state?.retryAfterMs) throw this.limited(state.retryAfterMs, state.resetMs);
+  }
+
+  /** Counts a failed attempt; throws 429 RATE_LIMITED when it did not fit in the budget. */
+  async recordFailure(ip: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const result = await failOpen(this.gcra.check(this.key(ip), FailedAuthLimiter.LIMIT, FailedAuthLimiter.WINDOW_MS), this.log);
+    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs);
+  }
+
+  private limited(retryAfterMs: number, resetMs: number): ApiError {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return new ApiError(
       429,
       ErrorCode.RATE_LIMITED,
       `Too many failed authentication attempts from this address; retry in ${retryAfter} s.`,
-      { retry_after: retryAfter, limit: FailedAuthLimiter.LIMIT, remaining: 0, reset_at: new Date(Date.now() + state.resetMs).toISOString() },
+      { retry_after: retryAfter, limit: FailedAuthLimiter.LIMIT, remaining: 0, reset_at: new Date(Date.now() + resetMs).toISOString() },
       { 'Retry-After': String(retryAfter) },
     );
-  }
-
-  async recordFailure(ip: string): Promise<void> {
-    if (!this.config.rateLimitEnabled) return;
-    await failOpen(this.gcra.check(this.key(ip), FailedAuthLimiter.LIMIT, FailedAuthLimiter.WINDOW_MS), this.log);
   }
 
   private get gcra(): GcraThrottlerStorage {
