@@ -1,17 +1,62 @@
+import { BlockList, isIP } from 'node:net';
+
 /** The few request properties both HTTP platforms (Express and Fastify) expose alike. */
 export interface RequestLike {
   id?: string;
   method: string;
   headers: Record<string, string | string[] | undefined>;
   ip?: string;
+  socket?: { remoteAddress?: string };
 }
 
-let trustProxy = false;
+/** Which proxies in front of the API are trusted (TRUST_PROXY): none, the nearest `n` hops, or the proxies at these addresses/CIDRs. */
+export type TrustProxy = false | number | string[];
+
+let trusts: (address: string, hop: number) => boolean = () => false;
 let configuredBaseUrl: string | undefined;
 
+/** Whether `entry` is an IP address or a CIDR block (TRUST_PROXY's list form). */
+export function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** `::ffff:10.0.0.1`, how a dual-stack socket reports an IPv4 peer, is 10.0.0.1. */
+function unmapped(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
+}
+
+function compileTrust(trustProxy: TrustProxy): (address: string, hop: number) => boolean {
+  if (trustProxy === false) return () => false;
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
+  const list = new BlockList();
+  for (const entry of trustProxy) {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(bits), family);
+  }
+  return (address) => {
+    const plain = unmapped(address);
+    const family = isIP(plain);
+    return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+  };
+}
+
+/**
+ * Whether the address `hop` steps from this server (0: the socket's peer) is a trusted proxy.
+ * Express's and Fastify's own `trust proxy` are given this function, so their req.ip and
+ * req.protocol agree with clientIp().
+ */
+export function isTrustedProxy(address: string, hop: number): boolean {
+  return trusts(address, hop);
+}
+
 /** Set once at boot from configuration. */
-export function configureHttp(options: { trustProxy: boolean; publicUrl?: string }): void {
-  trustProxy = options.trustProxy;
+export function configureHttp(options: { trustProxy: TrustProxy; publicUrl?: string }): void {
+  trusts = compileTrust(options.trustProxy);
   configuredBaseUrl = options.publicUrl?.replace(/\/+$/, '');
 }
 
@@ -20,21 +65,36 @@ function firstHeader(req: RequestLike, name: string): string | undefined {
   return (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim() || undefined;
 }
 
+function peerAddress(req: RequestLike): string {
+  return req.socket?.remoteAddress ?? 'unknown';
+}
+
 /** Scheme and host for absolute links: PUBLIC_URL when set, else what the request says. */
 export function publicBaseUrl(req: RequestLike): string {
   if (configuredBaseUrl) return configuredBaseUrl;
-  const proto = (trustProxy && firstHeader(req, 'x-forwarded-proto')) || 'http';
-  const host = (trustProxy && firstHeader(req, 'x-forwarded-host')) || firstHeader(req, 'host') || 'localhost';
+  // Like Express: X-Forwarded-Proto/-Host count when the peer itself is a trusted proxy.
+  const viaProxy = trusts(peerAddress(req), 0);
+  const proto = (viaProxy && firstHeader(req, 'x-forwarded-proto')) || 'http';
+  const host = (viaProxy && firstHeader(req, 'x-forwarded-host')) || firstHeader(req, 'host') || 'localhost';
   return `${proto}://${host}`;
 }
 
-/** The client's address: X-Forwarded-For counts only behind a trusted proxy (TRUST_PROXY). */
-export function clientIp(req: RequestLike & { socket?: { remoteAddress?: string } }): string {
-  if (trustProxy) {
-    const forwarded = firstHeader(req, 'x-forwarded-for');
-    if (forwarded) return forwarded;
-  }
-  return req.socket?.remoteAddress ?? req.ip ?? 'unknown';
+/**
+ * The client's address. X-Forwarded-For is walked from the right (the entry the nearest proxy
+ * appended) past trusted proxies only; the leftmost entries are whatever the client wrote and
+ * count only when every hop after them is trusted. Express's and Fastify's `trust proxy` rule,
+ * computed here once so both platforms give the same answer.
+ */
+export function clientIp(req: RequestLike): string {
+  const forwarded = ([] as string[])
+    .concat(req.headers['x-forwarded-for'] ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const chain = [peerAddress(req), ...forwarded.reverse()];
+  let hop = 0;
+  while (hop < chain.length - 1 && trusts(chain[hop], hop)) hop++;
+  return chain[hop];
 }
 
 export function header(req: RequestLike, name: string): string | undefined {

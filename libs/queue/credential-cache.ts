@@ -7,6 +7,7 @@ const MARK = (id: string) => `tessera:auth:revoked:${id}`;
 
 interface Entry {
   id: string;
+  /** Null: no credential has this hash (a negative entry). */
   value: unknown;
   until: number;
 }
@@ -21,6 +22,12 @@ interface Entry {
 @Injectable()
 export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   static readonly TTL_MS = 5_000;
+  /**
+   * How long "no credential has this hash" is remembered, so a repeated unknown secret costs no
+   * query. Short, though it could be longer: secrets are 256 random bits, so a hash that was
+   * unknown never becomes a new key's; but a revoked key also answers null.
+   */
+  static readonly MISS_TTL_MS = 2_000;
   private readonly entries = new Map<string, Entry>();
   private subscriber?: Redis;
   private readonly logger = new Logger(CredentialCache.name);
@@ -38,30 +45,41 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 
-  get<T>(hashHex: string): T | undefined {
+  /** The cached value; null for a cached miss, undefined when nothing is cached. */
+  get<T>(hashHex: string): T | null | undefined {
     const entry = this.entries.get(hashHex);
     if (!entry) return undefined;
     if (entry.until < Date.now()) {
       this.entries.delete(hashHex);
       return undefined;
     }
-    return entry.value as T;
+    return entry.value as T | null;
   }
 
-  set(hashHex: string, id: string, value: unknown): void {
+  /** Whether a credential with this hash was verified in this process within the TTL. */
+  has(hashHex: string): boolean {
+    return this.get(hashHex) != null;
+  }
+
+  set(hashHex: string, id: string, value: unknown, ttlMs = CredentialCache.TTL_MS): void {
     if (this.entries.size > 50_000) this.entries.clear();
-    this.entries.set(hashHex, { id, value, until: Date.now() + CredentialCache.TTL_MS });
+    this.entries.set(hashHex, { id, value, until: Date.now() + ttlMs });
   }
 
   /**
    * A credential by the hash of its secret: from this process's cache, else from `load` (a hit is
-   * cached). Null when unknown, revoked (load answers null) or past its expiresAt.
+   * cached for TTL_MS, a miss for MISS_TTL_MS). Null when unknown, revoked (load answers null) or
+   * past its expiresAt.
    */
   async lookup<T extends { id: string; expiresAt: number | null }>(hashHex: string, load: () => Promise<T | null>): Promise<T | null> {
     let value = this.get<T>(hashHex);
+    if (value === null) return null;
     if (value === undefined) {
       const loaded = await load();
-      if (!loaded) return null;
+      if (!loaded) {
+        this.set(hashHex, '', null, CredentialCache.MISS_TTL_MS);
+        return null;
+      }
       this.set(hashHex, loaded.id, loaded);
       value = loaded;
     }

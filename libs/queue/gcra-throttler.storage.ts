@@ -24,6 +24,22 @@ redis.call('SET', key, new_tat, 'PX', math.ceil(new_tat - now))
 return {1, math.floor((tolerance - (new_tat - now)) / interval), math.ceil(new_tat - now), 0}
 `;
 
+/** The same bucket, read without spending from it: how long until one more request would be allowed. */
+const GCRA_PEEK = `
+local interval = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil or tat < now then return {0, 0} end
+return {math.max(0, math.ceil(tat + interval - interval * capacity - now)), math.ceil(tat - now)}
+`;
+
+type GcraCommands = {
+  tesseraGcra(key: string, interval: number, capacity: number): Promise<[number, number, number, number]>;
+  tesseraGcraPeek(key: string, interval: number, capacity: number): Promise<[number, number]>;
+};
+
 export interface GcraResult {
   allowed: boolean;
   remaining: number;
@@ -36,12 +52,18 @@ export interface GcraResult {
 export class GcraThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: Redis, private readonly prefix = 'tessera:rl:') {
     this.redis.defineCommand('tesseraGcra', { numberOfKeys: 1, lua: GCRA });
+    this.redis.defineCommand('tesseraGcraPeek', { numberOfKeys: 1, lua: GCRA_PEEK });
   }
 
   async check(key: string, limit: number, windowMs: number): Promise<GcraResult> {
-    const run = (this.redis as unknown as { tesseraGcra(key: string, interval: number, capacity: number): Promise<[number, number, number, number]> }).tesseraGcra;
-    const [allowed, remaining, resetMs, retryAfterMs] = await run.call(this.redis, this.prefix + key, windowMs / limit, limit);
+    const [allowed, remaining, resetMs, retryAfterMs] = await (this.redis as unknown as GcraCommands).tesseraGcra(this.prefix + key, windowMs / limit, limit);
     return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
+  }
+
+  /** Whether the bucket is empty, without spending from it (retryAfterMs 0: one more would be allowed). */
+  async peek(key: string, limit: number, windowMs: number): Promise<{ retryAfterMs: number; resetMs: number }> {
+    const [retryAfterMs, resetMs] = await (this.redis as unknown as GcraCommands).tesseraGcraPeek(this.prefix + key, windowMs / limit, limit);
+    return { retryAfterMs, resetMs };
   }
 
   /** The @nestjs/throttler storage contract, in its terms: hits used, seconds to reset, blocked or not. */

@@ -18,10 +18,18 @@ describe(loadConfig.name, () => {
       [{ ...base, PORT: '70000' }, /^PORT/],
       [{ ...base, HTTP_ADAPTER: 'koa' }, /^HTTP_ADAPTER/],
       [{ ...base, TRUST_PROXY: 'yes' }, /^TRUST_PROXY/],
+      [{ ...base, TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(message);
     }
+  });
+
+  it('should read TRUST_PROXY as false, one hop, a hop count or a list of proxies', () => {
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
   });
 });

@@ -1,3 +1,4 @@
+import { isAddressOrCidr, type TrustProxy } from '@tessera/common';
 import type { PoolSettings } from '@tessera/database';
 import { Tier, TIERS } from '../modules/auth/principal';
 
@@ -17,7 +18,8 @@ export interface AppConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-* headers count: none, the nearest n hops, or these addresses/CIDRs. */
+  trustProxy: TrustProxy;
   publicUrl?: string;
   bodyLimitBytes: number;
   /** smtp:// or smtps:// URL; without it e-mail goes to the development mailbox. */
@@ -69,6 +71,17 @@ function tiers(env: Env, name: string, fallback: string): Tier[] {
   return list as Tier[];
 }
 
+/** TRUST_PROXY: false, true (the one nearest proxy), a hop count, or proxy addresses/CIDRs. */
+function trustProxy(env: Env): TrustProxy {
+  const v = (env.TRUST_PROXY ?? '').trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return 1;
+  if (/^\d{1,3}$/.test(v)) return Number(v) || false;
+  const entries = v.split(',').map((e) => e.trim());
+  if (entries.every(isAddressOrCidr)) return entries;
+  throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a comma list of proxy addresses/CIDRs (got "${v}")`);
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -92,7 +105,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
     refreshTokenTtlDays: int(env, 'REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
-    trustProxy: oneOf(env, 'TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
+    trustProxy: trustProxy(env),
     publicUrl,
     bodyLimitBytes: 1024 * 1024,
     smtpUrl: env.SMTP_URL ? url(env, 'SMTP_URL', ['smtp', 'smtps']) : undefined,

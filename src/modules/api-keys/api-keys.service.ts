@@ -113,6 +113,11 @@ export class ApiKeysService {
     await this.cache.revoke(id, 16 * 60);
   }
 
+  /** Whether this secret was verified in this process moments ago (no query needed to trust it). */
+  isVerified(secret: string): boolean {
+    return API_KEY_PATTERN.test(secret) && this.cache.has(hashSecret(secret).toString('hex'));
+  }
+
   /** The active key behind a secret, or null. Cached for a few seconds; revocations reach every process at once. */
   async verify(secret: string): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(secret)) return null;

@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiError, ErrorCode, header, RequestLike } from '@tessera/common';
+import { ApiError, clientIp, ErrorCode, header, RequestLike } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from '../users/users.service';
+import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
@@ -36,6 +37,7 @@ export class AuthGuard implements CanActivate {
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
     private readonly users: UsersService,
+    private readonly failedAuth: FailedAuthLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -60,9 +62,27 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * Every rejected credential counts against the client address (FailedAuthLimiter). Past the
+   * budget, a rejection is 429 instead of 401, and an API key or PAT that would need a lookup
+   * (not verified by this process moments ago) is 429 before the lookup. Access tokens are
+   * checked by signature alone, so a valid one still passes.
+   */
   private async authenticate(req: GuardedRequest): Promise<Principal> {
     const credential = presentedCredential(req);
     if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
+    const ip = clientIp(req);
+    const needsLookup = credential.startsWith('sk_') ? !this.apiKeys.isVerified(credential) : credential.startsWith(PAT_PREFIX) && !this.tokens.isVerified(credential);
+    if (needsLookup) await this.failedAuth.assertAllowed(ip);
+    try {
+      return await this.verify(credential);
+    } catch (err) {
+      if (err instanceof ApiError && err.getStatus() === 401) await this.failedAuth.recordFailure(ip);
+      throw err;
+    }
+  }
+
+  private async verify(credential: string): Promise<Principal> {
     if (credential.startsWith('sk_')) {
       const key = await this.apiKeys.verify(credential);
       if (!key) throw ApiError.unauthorized('The API key is invalid, expired or revoked.');

@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { MailModule } from '../mail/mail.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -41,6 +42,7 @@ import { SessionsService } from './sessions.service';
     ApiKeysModule,
     TokensModule,
     MailModule,
+    RateLimitModule,
   ],
   controllers: [AuthController, MeController, ScopesController],
   providers: [AuthGuard, SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],

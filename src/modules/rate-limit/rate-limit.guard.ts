@@ -6,11 +6,9 @@ import { ApiError, clientIp, ErrorCode, RequestLike } from '@tessera/common';
 import { GcraThrottlerStorage } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthenticatedRequest } from '../auth/principal';
-import { rateLimitMetrics } from './rate-limit.metrics';
+import { failOpen } from './fail-open';
 
-type LimitedRequest = RequestLike & AuthenticatedRequest & { socket?: { remoteAddress?: string }; body?: unknown };
-
-const REDIS_TIMEOUT_MS = 250;
+type LimitedRequest = RequestLike & AuthenticatedRequest;
 
 /** The bucket a request counts against: the API key, else the user, else the client address. */
 export function bucketOf(req: LimitedRequest): string {
@@ -44,21 +42,15 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
     const { req, res } = this.getRequestResponse(context);
-    const key = generateKey(context, await getTracker(req, context), throttler.name ?? 'default');
-    let result;
-    try {
-      result = await Promise.race([
-        (this.storageService as GcraThrottlerStorage).check(key, limit, ttl),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('rate-limit store timed out')), REDIS_TIMEOUT_MS)),
-      ]);
-    } catch (err) {
-      rateLimitMetrics.failOpen++;
-      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limit not checked: Redis unavailable, request let through');
-      return true;
-    }
+    const isTier = throttler.name === 'default';
+    const tracker = await getTracker(req, context);
+    // The tier bucket is the caller's alone, shared by every route (API.md); generateKey would add
+    // the route and give each route a bucket of its own. Route limits keep theirs.
+    const key = isTier ? `tier:${tracker}` : generateKey(context, tracker, throttler.name ?? 'route');
+    const result = await failOpen((this.storageService as GcraThrottlerStorage).check(key, limit, ttl), this.log);
+    if (!result) return true;
     const resetAt = Math.ceil((Date.now() + result.resetMs) / 1000);
     const window = Math.round(ttl / 1000);
-    const isTier = throttler.name === 'default';
     if (isTier) {
       this.setResponseHeader(res, 'X-RateLimit-Limit', limit);
       this.setResponseHeader(res, 'X-RateLimit-Remaining', result.remaining);

@@ -5,11 +5,12 @@ import Redis from 'ioredis';
 import { clientIp, RequestLike } from '@tessera/common';
 import { GcraThrottlerStorage, REDIS } from '@tessera/queue';
 import { AuthenticatedRequest } from '../auth/principal';
+import { FailedAuthLimiter } from './failed-auth.limiter';
 import { RateLimitGuard } from './rate-limit.guard';
 import { ROUTE_LIMIT_METADATA, RouteLimit } from './route-limit.decorator';
 import { capacityOf } from './tiers';
 
-type Req = RequestLike & AuthenticatedRequest & { body?: { email?: unknown }; socket?: { remoteAddress?: string } };
+type Req = RequestLike & AuthenticatedRequest & { body?: { email?: unknown } };
 
 const reflector = new Reflector();
 const routeLimit = (ctx: ExecutionContext) => reflector.get<RouteLimit | undefined>(ROUTE_LIMIT_METADATA, ctx.getHandler());
@@ -47,7 +48,7 @@ const routeLimit = (ctx: ExecutionContext) => reflector.get<RouteLimit | undefin
       }),
     }),
   ],
-  providers: [RateLimitGuard],
-  exports: [RateLimitGuard],
+  providers: [RateLimitGuard, FailedAuthLimiter],
+  exports: [RateLimitGuard, FailedAuthLimiter],
 })
 export class RateLimitModule {}

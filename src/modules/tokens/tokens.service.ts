@@ -70,6 +70,11 @@ export class TokensService {
     return true;
   }
 
+  /** Whether this secret was verified in this process moments ago (no query needed to trust it). */
+  isVerified(secret: string): boolean {
+    return PAT_PATTERN.test(secret) && this.cache.has(hashSecret(secret).toString('hex'));
+  }
+
   async verify(secret: string): Promise<VerifiedToken | null> {
     if (!PAT_PATTERN.test(secret)) return null;
     const hash = hashSecret(secret);

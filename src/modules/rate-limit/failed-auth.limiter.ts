@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { ApiError, ErrorCode } from '@tessera/common';
+import { GcraThrottlerStorage } from '@tessera/queue';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { failOpen } from './fail-open';
+
+/**
+ * Failed authentication per client address: 30 a minute (GCRA, refilling one every 2 s). Once an
+ * address has spent them, the AuthGuard answers 429 before looking a credential up, so guessing
+ * API keys or PATs costs the database nothing.
+ */
+@Injectable()
+export class FailedAuthLimiter {
+  static readonly LIMIT = 30;
+  static readonly WINDOW_MS = 60_000;
+  private readonly log = new Logger(FailedAuthLimiter.name);
+
+  constructor(
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Throws 429 RATE_LIMITED when `ip` has no failed attempt left. */
+  async assertAllowed(ip: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const state = await failOpen(this.gcra.peek(this.key(ip), FailedAuthLimiter.LIMIT, FailedAuthLimiter.WINDOW_MS), this.log);
+    if (state?.retryAfterMs) throw this.limited(state.retryAfterMs, state.resetMs);
+  }
+
+  /** Counts a failed attempt; throws 429 RATE_LIMITED when it did not fit in the budget. */
+  async recordFailure(ip: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const result = await failOpen(this.gcra.check(this.key(ip), FailedAuthLimiter.LIMIT, FailedAuthLimiter.WINDOW_MS), this.log);
+    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs);
+  }
+
+  private limited(retryAfterMs: number, resetMs: number): ApiError {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return new ApiError(
+      429,
+      ErrorCode.RATE_LIMITED,
+      `Too many failed authentication attempts from this address; retry in ${retryAfter} s.`,
+      { retry_after: retryAfter, limit: FailedAuthLimiter.LIMIT, remaining: 0, reset_at: new Date(Date.now() + resetMs).toISOString() },
+      { 'Retry-After': String(retryAfter) },
+    );
+  }
+
+  private get gcra(): GcraThrottlerStorage {
+    return this.storage as GcraThrottlerStorage;
+  }
+
+  private key(ip: string): string {
+    return `auth-failed:${ip}`;
+  }
+}
