@@ -89,4 +89,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
 }
 
+/**
+ * How long a revocation mark (CredentialCache.revoke) must live: past the last access token that
+ * may have been signed for the revoked session or credential, whatever ACCESS_TOKEN_TTL_SECONDS is.
+ */
+export function revocationMarkSeconds(config: Pick<AppConfig, 'accessTokenTtlSeconds'>): number {
+  return config.accessTokenTtlSeconds + 60;
+}
+
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError, hashSecret, isId, LastUsedThrottle, ListQuery, newId, newSecret, Page } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
+import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { Tier } from '../auth/principal';
 import { ApiKeyEntity } from './api-key.entity';
 import { keyStatus } from './api-key.presenter';
@@ -25,6 +26,7 @@ export class ApiKeysService {
   constructor(
     private readonly repo: ApiKeysRepository,
     private readonly cache: CredentialCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   list(workspaceId: string, list: ListQuery): Promise<Page<ApiKeyEntity>> {
@@ -96,7 +98,7 @@ export class ApiKeysService {
       return { key, secret, graceEndsAt: ends };
     });
     // Every process must re-read the old key: its expiry changed.
-    await this.cache.revoke(old.id, graceHours === 0 ? 16 * 60 : undefined);
+    await this.cache.revoke(old.id, graceHours === 0 ? revocationMarkSeconds(this.config) : undefined);
     return result;
   }
 
@@ -104,7 +106,7 @@ export class ApiKeysService {
     const key = await this.get(workspaceId, id);
     if (!key.revokedAt) await this.repo.update(workspaceId, id, { revokedAt: new Date() });
     // The mark outlives any access token minted from this key (GET /auth/token).
-    await this.cache.revoke(id, 16 * 60);
+    await this.cache.revoke(id, revocationMarkSeconds(this.config));
   }
 
   /** The active key behind a secret, or null. Cached for a few seconds; revocations reach every process at once. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
-import { APP_CONFIG, AppConfig } from '../../config/config';
+import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { Principal, Tier } from './principal';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionsRepository } from './sessions.repository';
@@ -102,6 +102,12 @@ export class SessionsService {
   /** A short-lived JWT carrying exactly the powers of the API key or PAT presented (for browser widgets). */
   async exchange(principal: Principal): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     if (principal.kind === 'user') throw ApiError.badRequest('Present an API key or a personal access token to exchange.');
+    // Re-exchanging would mint a fresh token from a token, forever, without the secret.
+    if (principal.exchanged) throw ApiError.badRequest('This access token was already exchanged: present the API key or personal access token itself.');
+    // Never past the credential's own end (its expiry, or the end of a rotation's grace period).
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const credentialEnd = principal.credentialExpiresAt ? Math.floor(principal.credentialExpiresAt / 1000) : Infinity;
+    const expiresIn = Math.max(1, Math.min(this.config.accessTokenTtlSeconds, credentialEnd - nowSeconds));
     const claims: AccessClaims & { typ: string } = {
       typ: 'access',
       sub: principal.userId ?? principal.credentialId,
@@ -111,8 +117,8 @@ export class SessionsService {
       ...(principal.rateLimitTier ? { tier: principal.rateLimitTier } : {}),
       ...(principal.boundWorkspaceId ? { ws: principal.boundWorkspaceId } : {}),
     };
-    const token = await this.jwt.signAsync(claims, { expiresIn: this.config.accessTokenTtlSeconds });
-    return { access_token: token, token_type: 'Bearer', expires_in: this.config.accessTokenTtlSeconds };
+    const token = await this.jwt.signAsync(claims, { expiresIn });
+    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
   }
 
   purgeExpired(): Promise<number> {
@@ -122,7 +128,7 @@ export class SessionsService {
   private async markRevoked(familyIds: string[]): Promise<void> {
     if (!familyIds.length) return;
     // Access tokens live at most accessTokenTtlSeconds: the mark only has to outlive them.
-    await Promise.all(familyIds.map((id) => this.revocations.revoke(id, this.config.accessTokenTtlSeconds + 60)));
+    await Promise.all(familyIds.map((id) => this.revocations.revoke(id, revocationMarkSeconds(this.config))));
   }
 
   private async issue(userId: string, workspaceId: string | null, familyId: string): Promise<TokenPair> {

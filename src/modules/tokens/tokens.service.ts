@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError, hashSecret, isId, LastUsedThrottle, ListQuery, newId, newSecret, Page } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
+import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { PersonalAccessTokenEntity } from './personal-access-token.entity';
 import { TokensRepository } from './tokens.repository';
 
@@ -24,6 +25,7 @@ export class TokensService {
   constructor(
     private readonly repo: TokensRepository,
     private readonly cache: CredentialCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   list(userId: string, list: ListQuery): Promise<Page<PersonalAccessTokenEntity>> {
@@ -57,7 +59,7 @@ export class TokensService {
     const token = isId('pat', id) ? await this.repo.find(userId, id) : null;
     if (!token || token.revokedAt) throw ApiError.notFound('Token');
     await this.repo.revoke(userId, id);
-    await this.cache.revoke(id, 16 * 60);
+    await this.cache.revoke(id, revocationMarkSeconds(this.config));
   }
 
   /** Revokes a token presented by value, if it is the user's; false otherwise. */
@@ -66,7 +68,7 @@ export class TokensService {
     const token = await this.repo.findByHash(hashSecret(secret));
     if (!token || (userId && token.userId !== userId)) return false;
     await this.repo.revoke(token.userId, token.id);
-    await this.cache.revoke(token.id, 16 * 60);
+    await this.cache.revoke(token.id, revocationMarkSeconds(this.config));
     return true;
   }
 
