@@ -109,6 +109,12 @@ export class ApiKeysService {
     await this.cache.revoke(id, revocationMarkSeconds(this.config));
   }
 
+  /** Whether the key exists, is not revoked and has not expired (read from the database). */
+  async isLive(workspaceId: string, id: string): Promise<boolean> {
+    const key = isId('key', id) ? await this.repo.find(workspaceId, id) : null;
+    return !!key && !key.revokedAt && (!key.expiresAt || key.expiresAt > new Date());
+  }
+
   /** The active key behind a secret, or null. Cached for a few seconds; revocations reach every process at once. */
   async verify(secret: string): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(secret)) return null;

@@ -64,7 +64,7 @@ export class AuthGuard implements CanActivate {
       return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null, credentialExpiresAt: pat.expiresAt };
     }
     const claims = await this.sessions.verifyAccessToken(credential);
-    if (!claims || (await this.sessions.isRevoked(claims.sid))) throw ApiError.unauthorized();
+    if (!claims || (await this.sessions.isRevoked(claims))) throw ApiError.unauthorized();
     if (claims.knd) {
       // An access token exchanged for an API key or PAT (GET /auth/token): the same powers, for 15 minutes.
       return { kind: claims.knd, userId: claims.knd === 'pat' ? claims.sub : null, credentialId: claims.sid, scopes: claims.scp ?? [], boundWorkspaceId: claims.ws ?? null, workspace: null, rateLimitTier: claims.tier ?? null, exchanged: true };

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { TokensService } from '../tokens/tokens.service';
 import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { Principal, Tier } from './principal';
 import { RefreshTokenEntity } from './refresh-token.entity';
@@ -36,6 +38,8 @@ export class SessionsService {
     private readonly repo: SessionsRepository,
     private readonly jwt: JwtService,
     private readonly revocations: CredentialCache,
+    private readonly apiKeys: ApiKeysService,
+    private readonly tokens: TokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -83,9 +87,17 @@ export class SessionsService {
     return true;
   }
 
-  /** Whether a session was revoked while its access tokens may still be unexpired. */
-  async isRevoked(familyId: string): Promise<boolean> {
-    return this.revocations.isMarkedRevoked(familyId);
+  /**
+   * Whether the session (or, for an exchanged token, the API key or PAT) behind an access token
+   * was revoked while the token may still be unexpired. Redis marks answer first; without Redis
+   * the database does.
+   */
+  async isRevoked(claims: AccessClaims): Promise<boolean> {
+    return this.revocations.isMarkedRevoked(claims.sid, async () => {
+      if (claims.knd === 'api_key') return !claims.ws || !(await this.apiKeys.isLive(claims.ws, claims.sid));
+      if (claims.knd === 'pat') return !(await this.tokens.isLive(claims.sub, claims.sid));
+      return this.repo.isFamilyRevoked(claims.sid);
+    });
   }
 
   async verifyAccessToken(token: string): Promise<AccessClaims | null> {

@@ -72,6 +72,12 @@ export class TokensService {
     return true;
   }
 
+  /** Whether the token exists, is not revoked and has not expired (read from the database). */
+  async isLive(userId: string, id: string): Promise<boolean> {
+    const token = isId('pat', id) ? await this.repo.find(userId, id) : null;
+    return !!token && !token.revokedAt && (!token.expiresAt || token.expiresAt > new Date());
+  }
+
   async verify(secret: string): Promise<VerifiedToken | null> {
     if (!PAT_PATTERN.test(secret)) return null;
     const hash = hashSecret(secret);
