@@ -93,10 +93,10 @@ export class AuthController {
   @Post('password/reset')
   @Public()
   @Audited('auth.password.reset', 'user', { onFailure: 'auth.password.reset_failed' })
-  @ApiOperation({ summary: 'Set a new password with the token from the e-mail', description: 'The token works once, for 60 minutes; every session of the user ends.' })
+  @ApiOperation({ summary: 'Set a new password with the token from the e-mail', description: 'The token works once, for 60 minutes; every session and every personal access token of the user ends (API keys stay: they belong to workspaces).' })
   @Returns(null, 'Password reset.', { status: 200, errors: [422] })
-  async reset(@Body() body: ResetPasswordDto): Promise<null> {
-    await this.resets.reset(body.token, body.password);
+  async reset(@Body() body: ResetPasswordDto, @Req() req: RequestLike): Promise<null> {
+    await this.resets.reset(body.token, body.password, req.id ?? null);
     return null;
   }
 }

@@ -73,9 +73,11 @@ export class SessionsService {
     await this.markRevoked([familyId]);
   }
 
-  /** Ends every session of a user (password reset or change), but the one named. */
-  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<void> {
-    await this.markRevoked(await this.repo.revokeAllForUser(userId, exceptFamilyId));
+  /** Ends every session of a user (password reset or change), but the one named; returns how many. */
+  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<number> {
+    const families = await this.repo.revokeAllForUser(userId, exceptFamilyId);
+    await this.markRevoked(families);
+    return families.length;
   }
 
   /** Revokes the session a refresh token belongs to, if the token exists and is the user's. */

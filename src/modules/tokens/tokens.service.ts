@@ -62,6 +62,13 @@ export class TokensService {
     await this.cache.revoke(id, revocationMarkSeconds(this.config));
   }
 
+  /** Revokes every token of a user (account recovery); returns how many. */
+  async revokeAllForUser(userId: string): Promise<number> {
+    const ids = await this.repo.revokeAllForUser(userId);
+    await Promise.all(ids.map((id) => this.cache.revoke(id, revocationMarkSeconds(this.config))));
+    return ids.length;
+  }
+
   /** Revokes a token presented by value, if it is the user's; false otherwise. */
   async revokeBySecret(secret: string, userId: string | null): Promise<boolean> {
     if (!PAT_PATTERN.test(secret)) return false;
