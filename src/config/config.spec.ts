@@ -6,7 +6,7 @@ const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', REDIS_URL: 'red
 describe(loadConfig.name, () => {
   it('should apply defaults', () => {
     const sut = loadConfig(base);
-    expect(sut).toMatchObject({ port: 3000, httpAdapter: 'express', nodeEnv: 'development', accessTokenTtlSeconds: 900, trustProxy: false });
+    expect(sut).toMatchObject({ port: 3000, httpAdapter: 'express', nodeEnv: 'development', accessTokenTtlSeconds: 900, trustProxy: false, host: '127.0.0.1' });
   });
 
   it('should name the bad variable', () => {
@@ -18,6 +18,7 @@ describe(loadConfig.name, () => {
       [{ ...base, PORT: '70000' }, /^PORT/],
       [{ ...base, HTTP_ADAPTER: 'koa' }, /^HTTP_ADAPTER/],
       [{ ...base, TRUST_PROXY: 'yes' }, /^TRUST_PROXY/],
+      [{ ...base, HOST: 'http://0.0.0.0:3000' }, /^HOST/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -7,6 +7,8 @@ import type { PoolSettings } from '@tessera/database';
 export interface AppConfig {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
+  /** Address the API listens on: loopback unless HOST opens it (containers set 0.0.0.0). */
+  host: string;
   httpAdapter: 'express' | 'fastify';
   databaseUrl: string;
   /** Pool size and the time limits of every PostgreSQL connection. */
@@ -57,6 +59,13 @@ function url(env: Env, name: string, protocols: string[]): string {
   return v;
 }
 
+function hostOf(env: Env): string {
+  const v = env.HOST || '127.0.0.1';
+  // An IPv4 or IPv6 literal, or a host name: whatever listen() accepts, but no URL, port or spaces.
+  if (!/^[A-Za-z0-9.:_-]+$/.test(v) || v.length > 253) throw new ConfigError(`HOST must be an address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0 (got "${v}")`);
+  return v;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -66,6 +75,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
+    host: hostOf(env),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     database: {
