@@ -19,10 +19,21 @@ describe(loadConfig.name, () => {
       [{ ...base, HTTP_ADAPTER: 'koa' }, /^HTTP_ADAPTER/],
       [{ ...base, TRUST_PROXY: 'yes' }, /^TRUST_PROXY/],
       [{ ...base, HOST: 'http://0.0.0.0:3000' }, /^HOST/],
+      [{ ...base, ENCRYPTION_KEY: 'too short' }, /^ENCRYPTION_KEY/],
+      [{ ...base, NODE_ENV: 'production' }, /^ENCRYPTION_KEY is required/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(message);
     }
+  });
+
+  it('should read ENCRYPTION_KEY, else derive one outside production', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', ENCRYPTION_KEY: key.toString('base64') }).encryptionKey).toEqual(key);
+    expect(loadConfig({ ...base, ENCRYPTION_KEY: key.toString('hex') }).encryptionKey).toEqual(key);
+    const derived = loadConfig(base).encryptionKey;
+    expect(derived).toHaveLength(32);
+    expect(derived).toEqual(loadConfig(base).encryptionKey);
   });
 });

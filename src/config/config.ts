@@ -1,3 +1,4 @@
+import { deriveKey32, parseKey32 } from '@tessera/common';
 import type { PoolSettings } from '@tessera/database';
 
 /**
@@ -15,6 +16,8 @@ export interface AppConfig {
   database: PoolSettings;
   redisUrl: string;
   jwtSecret: string;
+  /** AES-256-GCM key for data at rest (idempotent answers in Redis). */
+  encryptionKey: Buffer;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -66,6 +69,22 @@ function hostOf(env: Env): string {
   return v;
 }
 
+/**
+ * ENCRYPTION_KEY: 32 bytes, hex or base64. Production refuses to boot without one; development and
+ * test derive one from JWT_SECRET (HKDF) so a bare checkout still runs, at the price that rotating
+ * JWT_SECRET there also makes stored idempotent answers unreadable (they are then ignored).
+ */
+function encryptionKeyOf(env: Env, nodeEnv: AppConfig['nodeEnv'], jwtSecret: string): Buffer {
+  const v = env.ENCRYPTION_KEY;
+  if (v) {
+    const key = parseKey32(v);
+    if (!key) throw new ConfigError('ENCRYPTION_KEY must be 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -base64 32)');
+    return key;
+  }
+  if (nodeEnv === 'production') throw new ConfigError('ENCRYPTION_KEY is required in production (32 bytes, hex or base64; e.g. openssl rand -base64 32)');
+  return deriveKey32(jwtSecret, 'tessera/encryption-key/v1');
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -87,6 +106,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     redisUrl: url(env, 'REDIS_URL', ['redis', 'rediss']),
     jwtSecret,
+    encryptionKey: encryptionKeyOf(env, nodeEnv, jwtSecret),
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
     refreshTokenTtlDays: int(env, 'REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TestApp } from '../utils/app';
 
@@ -19,7 +20,7 @@ describe('Development mailbox [GET /dev/mailbox]', () => {
   });
 
   it('stays closed in production even to loopback', async () => {
-    const prod = await startTestApp({ NODE_ENV: 'production' });
+    const prod = await startTestApp({ NODE_ENV: 'production', ENCRYPTION_KEY: randomBytes(32).toString('base64') });
     try {
       expect((await prod.http().get('/api/v1/dev/mailbox')).status).toBe(404);
     } finally {
