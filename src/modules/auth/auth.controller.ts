@@ -63,7 +63,7 @@ export class AuthController {
   }
 
   @Get('token')
-  @ApiOperation({ summary: 'Exchange the API key or personal access token presented for a 15-minute JWT with the same scopes and workspace', description: 'For browser widgets that must not hold the long-lived secret.' })
+  @ApiOperation({ summary: 'Exchange the API key or personal access token presented for a short-lived JWT with the same scopes and workspace', description: 'For browser widgets that must not hold the long-lived secret. The JWT lives ACCESS_TOKEN_TTL_SECONDS (default 15 minutes) but never past the key\'s or token\'s expiry or rotation grace, and cannot itself be exchanged (400).' })
   @Authenticated()
   @Returns(ExchangedTokenDto, 'Token issued.', { errors: [400] })
   exchange(@CurrentPrincipal() principal: Principal): Promise<ExchangedTokenDto> {
