@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createApiKey, createPat, registerAccount } from '../factories/accounts';
+import { createApiKey, createPat, eventually, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp } from '../utils/app';
 
 let t: TestApp;
@@ -53,6 +53,22 @@ describe('Exchanged tokens [GET /auth/token]', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.expires_in).toBeLessThanOrEqual(36);
     expect(expOf(res.body.data.access_token)).toBeLessThanOrEqual(Math.floor(graceEnd / 1000));
+  });
+
+  it('a token exchanged before a rotation dies when the grace period ends', async () => {
+    const owner = await registerAccount(t);
+    const ws = { 'X-Workspace-ID': owner.workspace.id };
+    const old = await createApiKey(t, owner, { scopes: ['users:read'] });
+    const exchanged = await t.http().get('/api/v1/auth/token').set(old.auth);
+    expect(exchanged.body.data.expires_in).toBe(900);
+    const jwt = { Authorization: `Bearer ${exchanged.body.data.access_token}` };
+    expect((await t.http().get('/api/v1/users').set(jwt)).status).toBe(200);
+    const rotated = await t.http().post(`/api/v1/api-keys/${old.id}/rotate`).set(owner.auth).set(ws).send({ grace_period_hours: 0.0005 });
+    expect(rotated.status).toBe(201);
+    const graceEnd = new Date(rotated.body.data.grace_period_ends_at).getTime();
+    const refused = await eventually(async () => Date.now() > graceEnd && (await t.http().get('/api/v1/users').set(jwt)).status === 401, 10_000);
+    expect(refused).toBe(true);
+    expect((await t.http().get('/api/v1/users').set(old.auth)).status).toBe(401);
   });
 
   it('keeps a revocation mark for as long as the configured access-token lifetime', async () => {

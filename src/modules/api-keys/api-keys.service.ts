@@ -109,10 +109,10 @@ export class ApiKeysService {
     await this.cache.revoke(id, revocationMarkSeconds(this.config));
   }
 
-  /** Whether the key exists, is not revoked and has not expired (read from the database). */
-  async isLive(workspaceId: string, id: string): Promise<boolean> {
+  /** The key's id and expiry when it exists and is not revoked (read from the database), else null. */
+  async findLive(workspaceId: string, id: string): Promise<{ id: string; expiresAt: number | null } | null> {
     const key = isId('key', id) ? await this.repo.find(workspaceId, id) : null;
-    return !!key && !key.revokedAt && (!key.expiresAt || key.expiresAt > new Date());
+    return key && !key.revokedAt ? { id: key.id, expiresAt: key.expiresAt?.getTime() ?? null } : null;
   }
 
   /** The active key behind a secret, or null. Cached for a few seconds; revocations reach every process at once. */

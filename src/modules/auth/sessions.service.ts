@@ -90,16 +90,19 @@ export class SessionsService {
   }
 
   /**
-   * Whether the session (or, for an exchanged token, the API key or PAT) behind an access token
-   * was revoked while the token may still be unexpired. Redis marks answer first; without Redis
-   * the database does.
+   * Whether the session behind an access token was revoked while the token may still be
+   * unexpired; Redis marks answer first, PostgreSQL when Redis does not. A token exchanged for an
+   * API key or PAT also dies with it: revoked, expired, or at the end of a rotation's grace period
+   * set after the exchange (read through the credential cache, so a few seconds per process).
    */
   async isRevoked(claims: AccessClaims): Promise<boolean> {
-    return this.revocations.isMarkedRevoked(claims.sid, async () => {
-      if (claims.knd === 'api_key') return !claims.ws || !(await this.apiKeys.isLive(claims.ws, claims.sid));
-      if (claims.knd === 'pat') return !(await this.tokens.isLive(claims.sub, claims.sid));
-      return this.repo.isFamilyRevoked(claims.sid);
-    });
+    const knd = claims.knd;
+    if (!knd) return this.revocations.isMarkedRevoked(claims.sid, () => this.repo.isFamilyRevoked(claims.sid));
+    const live = () =>
+      this.revocations.lookup(`exchanged:${claims.sid}`, () => (knd === 'api_key' ? (claims.ws ? this.apiKeys.findLive(claims.ws, claims.sid) : Promise.resolve(null)) : this.tokens.findLive(claims.sub, claims.sid)));
+    // Without Redis the credential's row answers; with it, the mark saves a query for a revoked one.
+    if (await this.revocations.isMarkedRevoked(claims.sid, async () => !(await live()))) return true;
+    return !(await live());
   }
 
   async verifyAccessToken(token: string): Promise<AccessClaims | null> {

@@ -79,10 +79,10 @@ export class TokensService {
     return true;
   }
 
-  /** Whether the token exists, is not revoked and has not expired (read from the database). */
-  async isLive(userId: string, id: string): Promise<boolean> {
+  /** The token's id and expiry when it exists and is not revoked (read from the database), else null. */
+  async findLive(userId: string, id: string): Promise<{ id: string; expiresAt: number | null } | null> {
     const token = isId('pat', id) ? await this.repo.find(userId, id) : null;
-    return !!token && !token.revokedAt && (!token.expiresAt || token.expiresAt > new Date());
+    return token && !token.revokedAt ? { id: token.id, expiresAt: token.expiresAt?.getTime() ?? null } : null;
   }
 
   async verify(secret: string): Promise<VerifiedToken | null> {
