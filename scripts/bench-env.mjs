@@ -1,5 +1,6 @@
 // Shared by the benchmarks: a throwaway embedded PostgreSQL and redis-server (or DATABASE_URL /
 // REDIS_URL), migrated, and the API built from dist/ on the chosen HTTP platform.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -47,6 +48,8 @@ export function benchEnv(services, adapter = 'express') {
     DATABASE_URL: services.databaseUrl,
     REDIS_URL: services.redisUrl,
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-123456',
+    // Production refuses to boot without one; a throwaway key per run is enough for a benchmark.
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
 }
 

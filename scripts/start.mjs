@@ -39,10 +39,21 @@ async function shutdown(code) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
+/**
+ * Secrets generated on the first run and kept in .data/secrets.json (mode 600); one missing from
+ * an older file (ENCRYPTION_KEY came later) is added. The API runs with NODE_ENV=production only
+ * when asked, and then refuses to boot without ENCRYPTION_KEY: this file provides it.
+ */
 function secrets() {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const generated = { JWT_SECRET: randomBytes(48).toString('base64url') };
+  const kept = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const wanted = {
+    JWT_SECRET: () => randomBytes(48).toString('base64url'),
+    ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  };
+  const missing = Object.keys(wanted).filter((name) => !kept[name]);
+  if (!missing.length) return kept;
+  const generated = { ...kept, ...Object.fromEntries(missing.map((name) => [name, wanted[name]()])) };
   writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
   return generated;
 }
@@ -59,8 +70,9 @@ try {
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
     const port = Number(process.env.LOCAL_REDIS_PORT ?? 63799);
-    log(`starting redis-server on port ${port} (AOF in .data/redis)`);
-    const redis = await startLocalRedis({ dir: join(dataDir, 'redis'), port, persistent: true, log });
+    const maxmemory = process.env.LOCAL_REDIS_MAXMEMORY || '256mb';
+    log(`starting redis-server on port ${port} (AOF in .data/redis, maxmemory ${maxmemory})`);
+    const redis = await startLocalRedis({ dir: join(dataDir, 'redis'), port, persistent: true, maxmemory, log });
     stops.push(redis.stop);
     redisUrl = redis.url;
   }

@@ -97,6 +97,17 @@ export function clientIp(req: RequestLike): string {
   return chain[hop];
 }
 
+/**
+ * Whether a socket's peer address is this machine (127.0.0.0/8, ::1, or IPv4-mapped 127.x).
+ * Read from the socket, never from X-Forwarded-For, which any client can write.
+ */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)) return v4.split('.').every((part) => Number(part) <= 255);
+  return address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
+
 export function header(req: RequestLike, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;

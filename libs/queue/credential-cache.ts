@@ -94,20 +94,25 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Whether the id was marked revoked. When Redis does not answer in time the answer is "no"
-   * (logged): the API keeps serving, and revocations that Redis could not record are still in
-   * PostgreSQL, which refresh, API keys and tokens are checked against.
+   * Whether the id was marked revoked. When Redis does not answer in time (logged), `fromStore`
+   * answers instead: the revocation is also in PostgreSQL, and an access token of a revoked
+   * session must not come back to life because Redis is down.
    */
-  async isMarkedRevoked(id: string): Promise<boolean> {
+  async isMarkedRevoked(id: string, fromStore: () => Promise<boolean>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       const exists = await Promise.race([
         this.redis.exists(MARK(id)),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 250)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), 250);
+        }),
       ]);
       return exists === 1;
     } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocation mark not checked: Redis unavailable');
-      return false;
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocation mark not checked: Redis unavailable, asking the database');
+      return fromStore();
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -51,17 +51,26 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Pro
   });
 }
 
+/** redis-server's own memory notation: bytes, or a number with kb, mb or gb (e.g. 256mb). */
+export function checkMaxmemory(value: string): string {
+  if (!/^[1-9]\d*(b|k|kb|m|mb|g|gb)?$/i.test(value)) throw new Error(`LOCAL_REDIS_MAXMEMORY must be a size like 256mb or 1gb (got "${value}")`);
+  return value.toLowerCase();
+}
+
 /**
- * Runs redis-server as a child process: AOF persistence, no eviction (BullMQ must never lose a
- * job to maxmemory), bound to loopback.
+ * Runs redis-server as a child process: AOF persistence, bound to loopback, a memory ceiling
+ * (default 256mb) with no eviction: BullMQ must never lose a job to maxmemory, so a full Redis
+ * refuses writes (idempotency and rate limits then fail open) instead of eating the machine.
  */
-export async function startLocalRedis(options: { dir: string; port: number; persistent: boolean; log?: (line: string) => void }): Promise<LocalRedisHandle> {
+export async function startLocalRedis(options: { dir: string; port: number; persistent: boolean; maxmemory?: string; log?: (line: string) => void }): Promise<LocalRedisHandle> {
+  const maxmemory = checkMaxmemory(options.maxmemory ?? '256mb');
   ensureRedisServer(options.log);
   mkdirSync(options.dir, { recursive: true });
   const args = [
     '--port', String(options.port),
     '--bind', '127.0.0.1',
     '--dir', options.dir,
+    '--maxmemory', maxmemory,
     '--maxmemory-policy', 'noeviction',
     '--save', '',
     '--daemonize', 'no',

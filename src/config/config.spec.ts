@@ -6,7 +6,7 @@ const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', REDIS_URL: 'red
 describe(loadConfig.name, () => {
   it('should apply defaults', () => {
     const sut = loadConfig(base);
-    expect(sut).toMatchObject({ port: 3000, httpAdapter: 'express', nodeEnv: 'development', accessTokenTtlSeconds: 900, trustProxy: false });
+    expect(sut).toMatchObject({ port: 3000, httpAdapter: 'express', nodeEnv: 'development', accessTokenTtlSeconds: 900, trustProxy: false, host: '127.0.0.1' });
   });
 
   it('should name the bad variable', () => {
@@ -19,6 +19,9 @@ describe(loadConfig.name, () => {
       [{ ...base, HTTP_ADAPTER: 'koa' }, /^HTTP_ADAPTER/],
       [{ ...base, TRUST_PROXY: 'yes' }, /^TRUST_PROXY/],
       [{ ...base, TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY/],
+      [{ ...base, HOST: 'http://0.0.0.0:3000' }, /^HOST/],
+      [{ ...base, ENCRYPTION_KEY: 'too short' }, /^ENCRYPTION_KEY/],
+      [{ ...base, NODE_ENV: 'production' }, /^ENCRYPTION_KEY is required/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -31,5 +34,14 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(1);
     expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
+  });
+
+  it('should read ENCRYPTION_KEY, else derive one outside production', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', ENCRYPTION_KEY: key.toString('base64') }).encryptionKey).toEqual(key);
+    expect(loadConfig({ ...base, ENCRYPTION_KEY: key.toString('hex') }).encryptionKey).toEqual(key);
+    const derived = loadConfig(base).encryptionKey;
+    expect(derived).toHaveLength(32);
+    expect(derived).toEqual(loadConfig(base).encryptionKey);
   });
 });

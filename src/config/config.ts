@@ -1,4 +1,4 @@
-import { isAddressOrCidr, type TrustProxy } from '@tessera/common';
+import { deriveKey32, isAddressOrCidr, parseKey32, type TrustProxy } from '@tessera/common';
 import type { PoolSettings } from '@tessera/database';
 import { Tier, TIERS } from '../modules/auth/principal';
 
@@ -9,12 +9,16 @@ import { Tier, TIERS } from '../modules/auth/principal';
 export interface AppConfig {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
+  /** Address the API listens on: loopback unless HOST opens it (containers set 0.0.0.0). */
+  host: string;
   httpAdapter: 'express' | 'fastify';
   databaseUrl: string;
   /** Pool size and the time limits of every PostgreSQL connection. */
   database: PoolSettings;
   redisUrl: string;
   jwtSecret: string;
+  /** AES-256-GCM key for data at rest (idempotent answers in Redis). */
+  encryptionKey: Buffer;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -82,6 +86,29 @@ function trustProxy(env: Env): TrustProxy {
   throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a comma list of proxy addresses/CIDRs (got "${v}")`);
 }
 
+function hostOf(env: Env): string {
+  const v = env.HOST || '127.0.0.1';
+  // An IPv4 or IPv6 literal, or a host name: whatever listen() accepts, but no URL, port or spaces.
+  if (!/^[A-Za-z0-9.:_-]+$/.test(v) || v.length > 253) throw new ConfigError(`HOST must be an address or host name to listen on, e.g. 127.0.0.1 or 0.0.0.0 (got "${v}")`);
+  return v;
+}
+
+/**
+ * ENCRYPTION_KEY: 32 bytes, hex or base64. Production refuses to boot without one; development and
+ * test derive one from JWT_SECRET (HKDF) so a bare checkout still runs, at the price that rotating
+ * JWT_SECRET there also makes stored idempotent answers unreadable (they are then ignored).
+ */
+function encryptionKeyOf(env: Env, nodeEnv: AppConfig['nodeEnv'], jwtSecret: string): Buffer {
+  const v = env.ENCRYPTION_KEY;
+  if (v) {
+    const key = parseKey32(v);
+    if (!key) throw new ConfigError('ENCRYPTION_KEY must be 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -base64 32)');
+    return key;
+  }
+  if (nodeEnv === 'production') throw new ConfigError('ENCRYPTION_KEY is required in production (32 bytes, hex or base64; e.g. openssl rand -base64 32)');
+  return deriveKey32(jwtSecret, 'tessera/encryption-key/v1');
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -91,6 +118,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
+    host: hostOf(env),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     database: {
@@ -102,6 +130,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     redisUrl: url(env, 'REDIS_URL', ['redis', 'rediss']),
     jwtSecret,
+    encryptionKey: encryptionKeyOf(env, nodeEnv, jwtSecret),
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
     refreshTokenTtlDays: int(env, 'REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
@@ -113,6 +142,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitEnabled: oneOf(env, 'RATE_LIMIT_ENABLED', ['true', 'false'] as const, 'true') === 'true',
     selfServeTiers: tiers(env, 'SELF_SERVE_TIERS', 'free'),
   };
+}
+
+/**
+ * How long a revocation mark (CredentialCache.revoke) must live: past the last access token that
+ * may have been signed for the revoked session or credential, whatever ACCESS_TOKEN_TTL_SECONDS is.
+ */
+export function revocationMarkSeconds(config: Pick<AppConfig, 'accessTokenTtlSeconds'>): number {
+  return config.accessTokenTtlSeconds + 60;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

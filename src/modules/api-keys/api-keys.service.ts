@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError, hashSecret, isId, LastUsedThrottle, ListQuery, newId, newSecret, Page } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
+import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { Tier, TIERS, WorkspaceAccess } from '../auth/principal';
 import { ApiKeyEntity } from './api-key.entity';
 import { keyStatus } from './api-key.presenter';
@@ -27,6 +28,7 @@ export class ApiKeysService {
   constructor(
     private readonly repo: ApiKeysRepository,
     private readonly cache: CredentialCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   list(workspaceId: string, list: ListQuery): Promise<Page<ApiKeyEntity>> {
@@ -102,7 +104,7 @@ export class ApiKeysService {
       return { key, secret, graceEndsAt: ends };
     });
     // Every process must re-read the old key: its expiry changed.
-    await this.cache.revoke(old.id, graceHours === 0 ? 16 * 60 : undefined);
+    await this.cache.revoke(old.id, graceHours === 0 ? revocationMarkSeconds(this.config) : undefined);
     return result;
   }
 
@@ -110,7 +112,13 @@ export class ApiKeysService {
     const key = await this.get(workspaceId, id);
     if (!key.revokedAt) await this.repo.update(workspaceId, id, { revokedAt: new Date() });
     // The mark outlives any access token minted from this key (GET /auth/token).
-    await this.cache.revoke(id, 16 * 60);
+    await this.cache.revoke(id, revocationMarkSeconds(this.config));
+  }
+
+  /** The key's id and expiry when it exists and is not revoked (read from the database), else null. */
+  async findLive(workspaceId: string, id: string): Promise<{ id: string; expiresAt: number | null } | null> {
+    const key = isId('key', id) ? await this.repo.find(workspaceId, id) : null;
+    return key && !key.revokedAt ? { id: key.id, expiresAt: key.expiresAt?.getTime() ?? null } : null;
   }
 
   /** Whether this secret was verified in this process moments ago (no query needed to trust it). */

@@ -63,7 +63,7 @@ export class AuthController {
   }
 
   @Get('token')
-  @ApiOperation({ summary: 'Exchange the API key or personal access token presented for a 15-minute JWT with the same scopes and workspace', description: 'For browser widgets that must not hold the long-lived secret.' })
+  @ApiOperation({ summary: 'Exchange the API key or personal access token presented for a short-lived JWT with the same scopes and workspace', description: 'For browser widgets that must not hold the long-lived secret. The JWT lives ACCESS_TOKEN_TTL_SECONDS (default 15 minutes) but never past the key\'s or token\'s expiry or rotation grace, and cannot itself be exchanged (400).' })
   @Authenticated()
   @Returns(ExchangedTokenDto, 'Token issued.', { errors: [400] })
   exchange(@CurrentPrincipal() principal: Principal): Promise<ExchangedTokenDto> {
@@ -93,10 +93,10 @@ export class AuthController {
   @Post('password/reset')
   @Public()
   @Audited('auth.password.reset', 'user', { onFailure: 'auth.password.reset_failed' })
-  @ApiOperation({ summary: 'Set a new password with the token from the e-mail', description: 'The token works once, for 60 minutes; every session of the user ends.' })
+  @ApiOperation({ summary: 'Set a new password with the token from the e-mail', description: 'The token works once, for 60 minutes; every session and every personal access token of the user ends (API keys stay: they belong to workspaces).' })
   @Returns(null, 'Password reset.', { status: 200, errors: [422] })
-  async reset(@Body() body: ResetPasswordDto): Promise<null> {
-    await this.resets.reset(body.token, body.password);
+  async reset(@Body() body: ResetPasswordDto, @Req() req: RequestLike): Promise<null> {
+    await this.resets.reset(body.token, body.password, req.id ?? null);
     return null;
   }
 }

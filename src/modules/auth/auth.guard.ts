@@ -86,18 +86,18 @@ export class AuthGuard implements CanActivate {
     if (credential.startsWith('sk_')) {
       const key = await this.apiKeys.verify(credential);
       if (!key) throw ApiError.unauthorized('The API key is invalid, expired or revoked.');
-      return { kind: 'api_key', userId: null, credentialId: key.id, scopes: key.scopes, boundWorkspaceId: key.workspaceId, workspace: null, rateLimitTier: capTier(key.rateLimitTier, key.workspaceTier) };
+      return { kind: 'api_key', userId: null, credentialId: key.id, scopes: key.scopes, boundWorkspaceId: key.workspaceId, workspace: null, rateLimitTier: capTier(key.rateLimitTier, key.workspaceTier), credentialExpiresAt: key.expiresAt };
     }
     if (credential.startsWith(PAT_PREFIX)) {
       const pat = await this.tokens.verify(credential);
       if (!pat) throw ApiError.unauthorized('The personal access token is invalid, expired or revoked.');
-      return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null };
+      return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null, credentialExpiresAt: pat.expiresAt };
     }
     const claims = await this.sessions.verifyAccessToken(credential);
-    if (!claims || (await this.sessions.isRevoked(claims.sid))) throw ApiError.unauthorized();
+    if (!claims || (await this.sessions.isRevoked(claims))) throw ApiError.unauthorized();
     if (claims.knd) {
       // An access token exchanged for an API key or PAT (GET /auth/token): the same powers, for 15 minutes.
-      return { kind: claims.knd, userId: claims.knd === 'pat' ? claims.sub : null, credentialId: claims.sid, scopes: claims.scp ?? [], boundWorkspaceId: claims.ws ?? null, workspace: null, rateLimitTier: claims.tier ?? null };
+      return { kind: claims.knd, userId: claims.knd === 'pat' ? claims.sub : null, credentialId: claims.sid, scopes: claims.scp ?? [], boundWorkspaceId: claims.ws ?? null, workspace: null, rateLimitTier: claims.tier ?? null, exchanged: true };
     }
     return { kind: 'user', userId: claims.sub, credentialId: claims.sid, scopes: ['*'], boundWorkspaceId: claims.ws ?? null, workspace: null };
   }

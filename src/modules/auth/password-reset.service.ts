@@ -4,7 +4,9 @@ import { Queue } from 'bullmq';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { JobPayloads, Jobs, Queues } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { AuditService } from '../audit/audit.service';
 import { MailService } from '../mail/mail.service';
+import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { PasswordResetEntity } from './password-reset.entity';
 import { PasswordResetsRepository } from './password-resets.repository';
@@ -24,6 +26,8 @@ export class PasswordResetService {
     private readonly repo: PasswordResetsRepository,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+    private readonly audit: AuditService,
     private readonly mail: MailService,
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -62,10 +66,26 @@ export class PasswordResetService {
     });
   }
 
-  async reset(token: string, password: string): Promise<void> {
+  /**
+   * Account recovery: whoever held the old password may also have made tokens with it, so every
+   * session and every personal access token of the account ends (API keys belong to workspaces
+   * and stay). The audit log says how many.
+   */
+  async reset(token: string, password: string, requestId: string | null = null): Promise<void> {
     const userId = token.startsWith(RESET_PREFIX) ? await this.repo.consume(hashSecret(token)) : null;
     if (!userId) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
     await this.users.setPassword(userId, password);
-    await this.sessions.revokeAllForUser(userId);
+    const sessionsRevoked = await this.sessions.revokeAllForUser(userId);
+    const tokensRevoked = await this.tokens.revokeAllForUser(userId);
+    this.audit.record({
+      workspaceId: null,
+      actorType: 'user',
+      actorId: userId,
+      action: 'auth.credentials.revoked_all',
+      targetType: 'user',
+      targetId: userId,
+      requestId,
+      metadata: { reason: 'password_reset', sessions_revoked: sessionsRevoked, tokens_revoked: tokensRevoked },
+    });
   }
 }

@@ -34,6 +34,10 @@ export interface Principal {
   workspace: WorkspaceAccess | null;
   /** An API key's own rate-limit tier, when it has one. */
   rateLimitTier?: Tier | null;
+  /** An access token from GET /auth/token (it cannot be exchanged again). */
+  exchanged?: boolean;
+  /** When the API key or PAT behind the request stops working (ms since epoch), if it does. */
+  credentialExpiresAt?: number | null;
 }
 
 export interface AuthenticatedRequest {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, LessThan } from 'typeorm';
+import { IsNull, LessThan, Not } from 'typeorm';
 import { Database } from '@tessera/database';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
@@ -31,6 +31,11 @@ export class SessionsRepository {
 
   async revokeFamily(familyId: string): Promise<void> {
     await this.repo().update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  /** Whether the session family was revoked (logout, replay, password reset). */
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    return this.repo().existsBy({ familyId, revokedAt: Not(IsNull()) });
   }
 
   /** Revokes every live session of a user; returns their family ids. */

@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
-import { APP_CONFIG, AppConfig } from '../../config/config';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { TokensService } from '../tokens/tokens.service';
+import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { Principal, Tier } from './principal';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionsRepository } from './sessions.repository';
@@ -36,6 +38,8 @@ export class SessionsService {
     private readonly repo: SessionsRepository,
     private readonly jwt: JwtService,
     private readonly revocations: CredentialCache,
+    private readonly apiKeys: ApiKeysService,
+    private readonly tokens: TokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -69,9 +73,11 @@ export class SessionsService {
     await this.markRevoked([familyId]);
   }
 
-  /** Ends every session of a user (password reset or change), but the one named. */
-  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<void> {
-    await this.markRevoked(await this.repo.revokeAllForUser(userId, exceptFamilyId));
+  /** Ends every session of a user (password reset or change), but the one named; returns how many. */
+  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<number> {
+    const families = await this.repo.revokeAllForUser(userId, exceptFamilyId);
+    await this.markRevoked(families);
+    return families.length;
   }
 
   /** Revokes the session a refresh token belongs to, if the token exists and is the user's. */
@@ -83,9 +89,20 @@ export class SessionsService {
     return true;
   }
 
-  /** Whether a session was revoked while its access tokens may still be unexpired. */
-  async isRevoked(familyId: string): Promise<boolean> {
-    return this.revocations.isMarkedRevoked(familyId);
+  /**
+   * Whether the session behind an access token was revoked while the token may still be
+   * unexpired; Redis marks answer first, PostgreSQL when Redis does not. A token exchanged for an
+   * API key or PAT also dies with it: revoked, expired, or at the end of a rotation's grace period
+   * set after the exchange (read through the credential cache, so a few seconds per process).
+   */
+  async isRevoked(claims: AccessClaims): Promise<boolean> {
+    const knd = claims.knd;
+    if (!knd) return this.revocations.isMarkedRevoked(claims.sid, () => this.repo.isFamilyRevoked(claims.sid));
+    const live = () =>
+      this.revocations.lookup(`exchanged:${claims.sid}`, () => (knd === 'api_key' ? (claims.ws ? this.apiKeys.findLive(claims.ws, claims.sid) : Promise.resolve(null)) : this.tokens.findLive(claims.sub, claims.sid)));
+    // Without Redis the credential's row answers; with it, the mark saves a query for a revoked one.
+    if (await this.revocations.isMarkedRevoked(claims.sid, async () => !(await live()))) return true;
+    return !(await live());
   }
 
   async verifyAccessToken(token: string): Promise<AccessClaims | null> {
@@ -102,6 +119,12 @@ export class SessionsService {
   /** A short-lived JWT carrying exactly the powers of the API key or PAT presented (for browser widgets). */
   async exchange(principal: Principal): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     if (principal.kind === 'user') throw ApiError.badRequest('Present an API key or a personal access token to exchange.');
+    // Re-exchanging would mint a fresh token from a token, forever, without the secret.
+    if (principal.exchanged) throw ApiError.badRequest('This access token was already exchanged: present the API key or personal access token itself.');
+    // Never past the credential's own end (its expiry, or the end of a rotation's grace period).
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const credentialEnd = principal.credentialExpiresAt ? Math.floor(principal.credentialExpiresAt / 1000) : Infinity;
+    const expiresIn = Math.max(1, Math.min(this.config.accessTokenTtlSeconds, credentialEnd - nowSeconds));
     const claims: AccessClaims & { typ: string } = {
       typ: 'access',
       sub: principal.userId ?? principal.credentialId,
@@ -111,8 +134,8 @@ export class SessionsService {
       ...(principal.rateLimitTier ? { tier: principal.rateLimitTier } : {}),
       ...(principal.boundWorkspaceId ? { ws: principal.boundWorkspaceId } : {}),
     };
-    const token = await this.jwt.signAsync(claims, { expiresIn: this.config.accessTokenTtlSeconds });
-    return { access_token: token, token_type: 'Bearer', expires_in: this.config.accessTokenTtlSeconds };
+    const token = await this.jwt.signAsync(claims, { expiresIn });
+    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
   }
 
   purgeExpired(): Promise<number> {
@@ -122,7 +145,7 @@ export class SessionsService {
   private async markRevoked(familyIds: string[]): Promise<void> {
     if (!familyIds.length) return;
     // Access tokens live at most accessTokenTtlSeconds: the mark only has to outlive them.
-    await Promise.all(familyIds.map((id) => this.revocations.revoke(id, this.config.accessTokenTtlSeconds + 60)));
+    await Promise.all(familyIds.map((id) => this.revocations.revoke(id, revocationMarkSeconds(this.config))));
   }
 
   private async issue(userId: string, workspaceId: string | null, familyId: string): Promise<TokenPair> {

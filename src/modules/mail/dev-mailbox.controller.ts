@@ -1,6 +1,6 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiError, Returns } from '@tessera/common';
+import { ApiError, isLoopbackAddress, Returns } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { Public } from '../auth/authenticated.decorator';
 import { MailService } from './mail.service';
@@ -23,11 +23,15 @@ export class DevMailboxController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'E-mail kept instead of sent (no SMTP_URL); only in development and test', description: 'Answers 404 when NODE_ENV is production.' })
+  @ApiOperation({
+    summary: 'E-mail kept instead of sent (no SMTP_URL); only in development and test, only to this machine',
+    description: 'Answers 404 when NODE_ENV is production or the client is not on a loopback address (the socket address counts, not X-Forwarded-For).',
+  })
   @ApiQuery({ name: 'to', required: false, description: 'Only messages to this address.' })
   @Returns(MailDto, 'Mailbox fetched.', { array: true, errors: [404] })
-  async list(@Query('to') to?: string): Promise<MailDto[]> {
-    if (this.config.nodeEnv === 'production') throw ApiError.notFound('Route');
+  async list(@Req() req: { socket?: { remoteAddress?: string } }, @Query('to') to?: string): Promise<MailDto[]> {
+    // Reset tokens sit in this mailbox: a development server reachable from the network must not hand them out.
+    if (this.config.nodeEnv === 'production' || !isLoopbackAddress(req.socket?.remoteAddress)) throw ApiError.notFound('Route');
     return this.mail.devMailbox(typeof to === 'string' ? to : undefined);
   }
 }

@@ -34,6 +34,20 @@ export class TokensRepository {
     await this.repo().update({ userId, id }, { revokedAt: new Date(), updatedAt: new Date() });
   }
 
+  /** Revokes every live token of a user; returns their ids. */
+  async revokeAllForUser(userId: string): Promise<string[]> {
+    // Wrapped in a SELECT so the driver answers with the rows (an UPDATE answers [rows, count]).
+    const rows: Array<{ id: string }> = await this.db.query(
+      `WITH revoked AS (
+         UPDATE personal_access_tokens SET revoked_at = now(), updated_at = now()
+          WHERE user_id = $1 AND revoked_at IS NULL
+          RETURNING id)
+       SELECT id FROM revoked`,
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async touch(id: string): Promise<void> {
     await this.db.query(`UPDATE personal_access_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);
   }

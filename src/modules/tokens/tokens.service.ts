@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError, hashSecret, isId, LastUsedThrottle, ListQuery, newId, newSecret, Page } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
+import { APP_CONFIG, AppConfig, revocationMarkSeconds } from '../../config/config';
 import { PersonalAccessTokenEntity } from './personal-access-token.entity';
 import { TokensRepository } from './tokens.repository';
 
@@ -24,6 +25,7 @@ export class TokensService {
   constructor(
     private readonly repo: TokensRepository,
     private readonly cache: CredentialCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   list(userId: string, list: ListQuery): Promise<Page<PersonalAccessTokenEntity>> {
@@ -57,7 +59,14 @@ export class TokensService {
     const token = isId('pat', id) ? await this.repo.find(userId, id) : null;
     if (!token || token.revokedAt) throw ApiError.notFound('Token');
     await this.repo.revoke(userId, id);
-    await this.cache.revoke(id, 16 * 60);
+    await this.cache.revoke(id, revocationMarkSeconds(this.config));
+  }
+
+  /** Revokes every token of a user (account recovery); returns how many. */
+  async revokeAllForUser(userId: string): Promise<number> {
+    const ids = await this.repo.revokeAllForUser(userId);
+    await Promise.all(ids.map((id) => this.cache.revoke(id, revocationMarkSeconds(this.config))));
+    return ids.length;
   }
 
   /** Revokes a token presented by value, if it is the user's; false otherwise. */
@@ -66,13 +75,19 @@ export class TokensService {
     const token = await this.repo.findByHash(hashSecret(secret));
     if (!token || (userId && token.userId !== userId)) return false;
     await this.repo.revoke(token.userId, token.id);
-    await this.cache.revoke(token.id, 16 * 60);
+    await this.cache.revoke(token.id, revocationMarkSeconds(this.config));
     return true;
   }
 
   /** Whether this secret was verified in this process moments ago (no query needed to trust it). */
   isVerified(secret: string): boolean {
     return PAT_PATTERN.test(secret) && this.cache.has(hashSecret(secret).toString('hex'));
+  }
+
+  /** The token's id and expiry when it exists and is not revoked (read from the database), else null. */
+  async findLive(userId: string, id: string): Promise<{ id: string; expiresAt: number | null } | null> {
+    const token = isId('pat', id) ? await this.repo.find(userId, id) : null;
+    return token && !token.revokedAt ? { id: token.id, expiresAt: token.expiresAt?.getTime() ?? null } : null;
   }
 
   async verify(secret: string): Promise<VerifiedToken | null> {

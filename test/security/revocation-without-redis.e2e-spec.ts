@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startLocalRedis } from '../../libs/queue';
+import { createApiKey, createPat, registerAccount } from '../factories/accounts';
+import { startTestApp } from '../utils/app';
+
+describe('Revoked access tokens while Redis is down', () => {
+  it('refuses the JWT of a revoked session, API key or PAT, and keeps serving live ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const redis = await startLocalRedis({ dir, port, persistent: false });
+    const app = await startTestApp({ REDIS_URL: redis.url });
+    try {
+      const owner = await registerAccount(app);
+      const loggedOut = await registerAccount(app);
+      const ws = { 'X-Workspace-ID': owner.workspace.id };
+
+      const key = await createApiKey(app, owner, { scopes: ['users:read'] });
+      const keyJwt = (await app.http().get('/api/v1/auth/token').set(key.auth)).body.data.access_token as string;
+      const pat = await createPat(app, owner, { scopes: ['users:read'], workspace_id: owner.workspace.id });
+      const patJwt = (await app.http().get('/api/v1/auth/token').set('X-Api-Key', pat.token)).body.data.access_token as string;
+
+      expect((await app.http().post('/api/v1/auth/logout').set(loggedOut.auth)).status).toBe(204);
+      expect((await app.http().delete(`/api/v1/api-keys/${key.id}`).set(owner.auth).set(ws)).status).toBe(204);
+      expect((await app.http().delete(`/api/v1/me/tokens/${pat.id}`).set(owner.auth)).status).toBe(204);
+
+      await redis.stop();
+      expect((await app.http().get('/api/v1/me').set(loggedOut.auth)).status).toBe(401);
+      expect((await app.http().get('/api/v1/users').set('Authorization', `Bearer ${keyJwt}`)).status).toBe(401);
+      expect((await app.http().get('/api/v1/users').set('Authorization', `Bearer ${patJwt}`)).status).toBe(401);
+      // The database answers for Redis: a live session still works.
+      expect((await app.http().get('/api/v1/me').set(owner.auth)).status).toBe(200);
+    } finally {
+      await app.app.close().catch(() => undefined);
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
