@@ -19,7 +19,7 @@ const WORKSPACE_LIST: ListSpec = {
 };
 
 @ApiTags('Workspaces')
-@Controller('workspaces')
+@Controller(['workspaces', 'organizations'])
 export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
 
