@@ -22,7 +22,43 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       { status: 500, description: 'INTERNAL_ERROR: unexpected; quote meta.request_id.', schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
     )
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] });
+  return markAliasPaths(SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] }));
+}
+
+type Operation = { operationId?: string; description?: string; deprecated?: boolean; 'x-alias-of'?: string };
+
+/**
+ * A controller with several paths (`@Controller(['workspaces', 'organizations'])`) serves another
+ * seed reference's names for the same routes. @nestjs/swagger emits each path with operation ids
+ * suffixed `[0]`, `[1]`…: the first path is the contract's and keeps its plain id; every other one
+ * is documented as an alias of it (`x-alias-of`), not as a second contract.
+ */
+function markAliasPaths(document: OpenAPIObject): OpenAPIObject {
+  const canonical = new Map<string, string>();
+  const all: Array<{ path: string; method: string; op: Operation }> = [];
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const [method, op] of Object.entries(methods as Record<string, Operation>)) {
+      if (typeof op !== 'object' || !op?.operationId) continue;
+      all.push({ path, method, op });
+      const match = /^(.*)\[0\]$/.exec(op.operationId);
+      if (match) canonical.set(match[1], `${method.toUpperCase()} ${path}`);
+    }
+  }
+  for (const { path, op } of all) {
+    const match = /^(.*)\[(\d+)\]$/.exec(op.operationId!);
+    if (!match) continue;
+    const [, id, index] = match;
+    if (index === '0') {
+      op.operationId = id;
+      continue;
+    }
+    const of = canonical.get(id)!;
+    op.operationId = `${id}_alias${path.replace(/[^A-Za-z0-9]+/g, '_')}`;
+    op['x-alias-of'] = of;
+    op.deprecated = false;
+    op.description = [`Alias of \`${of}\`: the same route, rules and answer under another seed reference's name.`, op.description].filter(Boolean).join('\n\n');
+  }
+  return document;
 }
 
 /** Swagger UI at /docs and the document at /docs/openapi.json. */

@@ -13,3 +13,4 @@ export * from './secrets';
 export * from './api-headers.middleware';
 export * from './array-page';
 export * from './last-used-throttle';
+export * from './alias-of.decorator';

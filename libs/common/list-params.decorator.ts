@@ -9,10 +9,12 @@ function documentation(spec: ListSpec): MethodDecorator[] {
   const docs = [
     q('page', 'Page mode: page number, from 1.', { type: 'integer', minimum: 1 }),
     q('per_page', `Page mode: items per page (default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}).`, { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE }),
-    q('limit', `Cursor or offset mode: items to return (default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}).`, { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE }),
+    q('limit', `Cursor or offset mode: items to return (default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}). With page (and no per_page): an alias of per_page.`, { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE }),
     q('cursor', 'Cursor mode: the opaque next_cursor of the previous page.'),
     q('offset', 'Offset mode: items to skip (with limit).', { type: 'integer', minimum: 0 }),
     q('sort', `Comma-separated, "-" for descending. Fields: ${spec.sortable.join(', ')}. Default ${spec.defaultSort}.`),
+    q('sortBy', `Alias of sort for one field (Intuka dialect): ${spec.sortable.join(', ')}. Not with sort.`, { type: 'string', enum: [...spec.sortable] }),
+    q('sortOrder', 'With sortBy: asc or desc (default desc). Not with sort.', { type: 'string', enum: ['asc', 'desc'] }),
     q('created_after', 'Only items created after this instant.', { type: 'string', format: 'date-time' }),
     q('created_before', 'Only items created before this instant.', { type: 'string', format: 'date-time' }),
   ];

@@ -55,8 +55,28 @@ describe(parseListQuery.name, () => {
     expect(badParams({ unknown: 'x' })).toEqual(['unknown']);
     expect(badParams({ page: ['1', '2'] })).toEqual(['page']);
     expect(badParams({ created_before: 'soon' })).toEqual(['created_before']);
-    expect(badParams({ page: '2', limit: '5' })).toEqual(['limit']);
+    expect(badParams({ page: '2', per_page: '5', limit: '5' })).toEqual(['limit']);
+    expect(badParams({ page: '2', limit: '5', cursor: encodeCursor(['x', 'y']) })).toEqual(['limit']);
     expect(badParams({ page: '2', offset: '5' })).toEqual(['offset']);
+  });
+
+  it('should read page with limit as page mode, limit being the page size (the Intuka seed dialect)', () => {
+    expect(parseListQuery({ page: '2', limit: '25' }, spec).mode).toEqual({ kind: 'page', page: 2, perPage: 25 });
+    expect(badParams({ page: '2', limit: '101' })).toEqual(['limit']);
+  });
+
+  it('should read sortBy/sortOrder as an alias of sort, descending by default', () => {
+    expect(parseListQuery({ sortBy: 'name', sortOrder: 'asc' }, spec).sort).toEqual([{ field: 'name', descending: false }]);
+    expect(parseListQuery({ sortBy: 'name' }, spec).sort).toEqual([{ field: 'name', descending: true }]);
+    expect(parseListQuery({ sortOrder: 'asc' }, spec).sort).toEqual([{ field: 'created_at', descending: false }]);
+  });
+
+  it('should refuse sort mixed with sortBy/sortOrder, and a bad sortBy or sortOrder', () => {
+    expect(badParams({ sort: 'name', sortBy: 'name' })).toEqual(['sortBy']);
+    expect(badParams({ sort: 'name', sortOrder: 'asc' })).toEqual(['sortBy']);
+    expect(badParams({ sortBy: 'password' })).toEqual(['sortBy']);
+    expect(badParams({ sortBy: 'name,-created_at' })).toEqual(['sortBy']);
+    expect(badParams({ sortBy: 'name', sortOrder: 'up' })).toEqual(['sortOrder']);
   });
 
   it('should refuse a cursor that was not issued for this sort', () => {

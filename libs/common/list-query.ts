@@ -43,6 +43,11 @@ export interface ListQuery {
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 const PAGINATION_PARAMS = ['page', 'per_page', 'limit', 'offset', 'cursor'];
+/**
+ * The Intuka seed's sort dialect (`sortBy=name&sortOrder=asc`), an alias of `sort=name`. Its
+ * `sortOrder` defaults to `desc`, as in that seed; without `sortBy` it orders the default sort's field.
+ */
+const SORT_ALIAS_PARAMS = ['sortBy', 'sortOrder'];
 
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -62,7 +67,7 @@ function decodeCursor(cursor: string, length: number): unknown[] | null {
 
 /** The query parameters a list with this spec accepts, for the OpenAPI document and the unknown-parameter check. */
 export function listParameterNames(spec: ListSpec): string[] {
-  const names = [...PAGINATION_PARAMS, 'sort', 'created_after', 'created_before'];
+  const names = [...PAGINATION_PARAMS, 'sort', ...SORT_ALIAS_PARAMS, 'created_after', 'created_before'];
   if (spec.updatable) names.push('updated_after', 'updated_before');
   if (spec.fields) names.push('fields');
   if (spec.includes?.length) names.push('include');
@@ -113,11 +118,23 @@ export function parseListQuery(raw: Record<string, unknown>, spec: ListSpec): Li
     return d;
   };
 
+  let sortText = q.sort ?? spec.defaultSort;
+  if (q.sortBy !== undefined || q.sortOrder !== undefined) {
+    if (q.sort !== undefined) fail('sortBy', 'cannot be combined with sort (use one of sort or sortBy/sortOrder)');
+    const order = q.sortOrder ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') fail('sortOrder', 'must be asc or desc');
+    const field = q.sortBy ?? spec.defaultSort.split(',')[0].replace(/^-/, '');
+    // A comma or a leading "-" would smuggle the other dialect in; only one plain field is meant.
+    if (!/^[a-z_]+$/.test(field)) fail('sortBy', `must be one field; sortable fields: ${spec.sortable.join(', ')}`);
+    else if (q.sort === undefined) sortText = order === 'desc' ? `-${field}` : field;
+  }
+
+  const sortParam = q.sort === undefined && q.sortBy !== undefined ? 'sortBy' : 'sort';
   const sort: SortKey[] = [];
-  for (const part of (q.sort ?? spec.defaultSort).split(',')) {
+  for (const part of sortText.split(',')) {
     const descending = part.startsWith('-');
     const field = descending ? part.slice(1) : part;
-    if (!spec.sortable.includes(field)) fail('sort', `cannot sort by "${field}"; sortable fields: ${spec.sortable.join(', ')}`);
+    if (!spec.sortable.includes(field)) fail(sortParam, `cannot sort by "${field}"; sortable fields: ${spec.sortable.join(', ')}`);
     else if (sort.some((s) => s.field === field)) fail('sort', `"${field}" appears twice`);
     else sort.push({ field, descending });
   }
@@ -156,7 +173,11 @@ export function parseListQuery(raw: Record<string, unknown>, spec: ListSpec): Li
   const offset = int('offset', 0, Number.MAX_SAFE_INTEGER);
   let mode: ListMode = { kind: 'page', page: page ?? 1, perPage: perPage ?? DEFAULT_PAGE_SIZE };
   const pageMode = q.page !== undefined || q.per_page !== undefined;
-  if (q.offset !== undefined) {
+  if (q.page !== undefined && q.limit !== undefined && q.offset === undefined && q.cursor === undefined) {
+    // The Intuka seed's page mode: `page` with `limit` as the page size, an alias of per_page.
+    if (q.per_page !== undefined) fail('limit', 'cannot be combined with per_page (both are the page size)');
+    mode = { kind: 'page', page: page ?? 1, perPage: limit ?? DEFAULT_PAGE_SIZE };
+  } else if (q.offset !== undefined) {
     if (pageMode || q.cursor !== undefined) fail('offset', 'cannot be combined with page, per_page or cursor');
     mode = { kind: 'offset', limit: limit ?? DEFAULT_PAGE_SIZE, offset: offset ?? 0 };
   } else if (q.limit !== undefined || q.cursor !== undefined) {

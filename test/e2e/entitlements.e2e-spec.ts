@@ -64,16 +64,16 @@ describe('Entitlements [/entitlements]', () => {
     const results = await Promise.all(
       Array.from({ length: 25 }, () => t.http().post('/api/v1/entitlements/usage').set(a.auth).set(ws).send({ feature: 'seo_reports', quantity: 1, metadata: { report: 'x' } })),
     );
-    expect(results.filter((r) => r.status === 201)).toHaveLength(10);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(10);
     expect(results.filter((r) => r.status === 403)).toHaveLength(15);
-    const ok = results.find((r) => r.status === 201)!;
+    const ok = results.find((r) => r.status === 200)!;
     expect(ok.body.data).toMatchObject({ recorded: true, feature: 'seo_reports', limit: 10, metadata: { report: 'x' } });
     const summary = await t.http().get('/api/v1/entitlements/summary').set(a.auth).set(ws);
     expect(summary.body.data.seo_reports).toMatchObject({ used: 10, limit: 10, available: 0, percentage: 100, unit: 'reports' });
     expect(new Date(summary.body.data.seo_reports.reset_at).getUTCDate()).toBe(1);
 
     expect((await t.http().post('/api/v1/entitlements/usage').set(a.auth).set(ws).send({ feature: 'posts', quantity: 1 })).status).toBe(422);
-    expect((await t.http().post('/api/v1/entitlements/usage').set(a.auth).set(ws).send({ feature: 'storage', quantity: 1000 })).status).toBe(201);
+    expect((await t.http().post('/api/v1/entitlements/usage').set(a.auth).set(ws).send({ feature: 'storage', quantity: 1000 })).status).toBe(200);
     const released = await t.http().post('/api/v1/entitlements/usage').set(a.auth).set(ws).send({ feature: 'storage', quantity: -400 });
     expect(released.body.data.current_usage).toBe(600);
     expect((await t.http().post('/api/v1/entitlements/usage').set(a.auth).set(ws).send({ feature: 'seo_reports', quantity: 0 })).status).toBe(422);

@@ -148,8 +148,12 @@ describe('List [GET /workspaces]', () => {
     expect(search.body.data).toHaveLength(1);
     const filtered = await t.http().get('/api/v1/workspaces?tier=pro').set(a.auth);
     expect(filtered.body.data).toHaveLength(0);
+    // page with limit is the Intuka seed's page mode: limit is the page size.
+    const intuka = await t.http().get('/api/v1/workspaces?page=1&limit=5&sortBy=name&sortOrder=asc').set(a.auth);
+    expect(intuka.status).toBe(200);
+    expect(intuka.body.meta.pagination).toMatchObject({ current_page: 1, per_page: 5 });
 
-    for (const q of ['sort=password', 'fields=secret', 'per_page=101', 'page=0', 'limit=abc', 'colour=red', 'cursor=garbage', 'tier=gold', 'created_after=yesterday', 'page=1&limit=5']) {
+    for (const q of ['sort=password', 'fields=secret', 'per_page=101', 'page=0', 'limit=abc', 'colour=red', 'cursor=garbage', 'tier=gold', 'created_after=yesterday', 'page=1&per_page=5&limit=5', 'sort=name&sortBy=name']) {
       const res = await t.http().get(`/api/v1/workspaces?${q}`).set(a.auth);
       expect(res.status, q).toBe(400);
       expect(res.body.code).toBe('BAD_REQUEST');

@@ -36,10 +36,10 @@ export class AuthController {
   @Public()
   @RouteLimit({ limit: 10, windowSeconds: 900, by: 'ip+email' })
   @Audited('auth.login.succeeded', 'user', { onFailure: 'auth.login.failed' })
-  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace`, the access token is bound to that workspace.' })
+  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace` (alias `tenantSlug`), the access token is bound to that workspace.' })
   @Returns(TokenPairDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
   async login(@Body() body: LoginDto): Promise<TokenPairDto> {
-    const { user, pair } = await this.auth.login(body);
+    const { user, pair } = await this.auth.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug });
     return { ...pair, user: presentUser(user) };
   }
 
@@ -48,7 +48,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair (the old one stops working)', description: 'Presenting a refresh token that was already rotated revokes the whole session.' })
   @Returns(TokenPairDto, 'Tokens refreshed.', { status: 200, errors: [401, 422] })
   async refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
-    const { user, pair } = await this.auth.refresh(body.refresh_token);
+    // The DTO guarantees one of the two (and that they agree when both are sent).
+    const { user, pair } = await this.auth.refresh((body.refresh_token ?? body.refreshToken)!);
     return { ...pair, user: presentUser(user) };
   }
 

@@ -61,7 +61,7 @@ export class EntitlementsController {
   @Post('usage')
   @ApiOperation({ summary: 'Record usage of a consumable feature (atomic; never past the limit)' })
   @Authenticated({ scopes: [Scope.EntitlementsWrite], workspace: 'header' })
-  @Returns(UsageRecordedDto, 'Usage recorded.', { status: 201, errors: [422] })
+  @Returns(UsageRecordedDto, 'Usage recorded.', { status: 200, errors: [422] })
   async record(@CurrentWorkspace() ws: WorkspaceAccess, @Body() body: RecordUsageDto): Promise<UsageRecordedDto> {
     return { ...(await this.entitlements.record(ws, body.feature, body.quantity)), ...(body.metadata ? { metadata: body.metadata } : {}) };
   }

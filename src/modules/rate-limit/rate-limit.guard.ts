@@ -57,6 +57,10 @@ export class RateLimitGuard extends ThrottlerGuard {
       this.setResponseHeader(res, 'X-RateLimit-Reset', resetAt);
       this.setResponseHeader(res, 'RateLimit-Policy', `${limit};w=${window}`);
       this.setResponseHeader(res, 'RateLimit', `limit=${limit}, remaining=${result.remaining}, reset=${Math.ceil(result.resetMs / 1000)}`);
+      // The earlier IETF draft's separate fields, which clients of seed 001 read; reset is in seconds.
+      this.setResponseHeader(res, 'RateLimit-Limit', limit);
+      this.setResponseHeader(res, 'RateLimit-Remaining', result.remaining);
+      this.setResponseHeader(res, 'RateLimit-Reset', Math.ceil(result.resetMs / 1000));
     }
     if (!result.allowed) {
       const retryAfter = Math.max(1, Math.ceil(result.retryAfterMs / 1000));

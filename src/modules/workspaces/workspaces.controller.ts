@@ -19,15 +19,18 @@ const WORKSPACE_LIST: ListSpec = {
 };
 
 @ApiTags('Workspaces')
-@Controller('workspaces')
+@Controller(['workspaces', 'organizations'])
 export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the workspaces the caller belongs to' })
+  @ApiOperation({ summary: 'List the workspaces the caller belongs to', description: 'For a workspace API key: its own workspace (seed 002 lists workspaces with a key).' })
   @Authenticated({ scopes: [Scope.WorkspacesRead] })
   @Returns(WorkspaceDto, 'Workspaces fetched.', { list: true })
   async list(@CurrentPrincipal() principal: Principal, @ListParams(WORKSPACE_LIST) list: ListQuery): Promise<Page<WorkspaceDto>> {
+    if (principal.kind === 'api_key' && principal.boundWorkspaceId) {
+      return (await this.workspaces.listOne(principal.boundWorkspaceId, list)).map((workspace) => presentWorkspace(workspace));
+    }
     const page = await this.workspaces.listForUser(userIdOf(principal), list);
     return page.map(({ workspace, role }) => presentWorkspace(workspace, role));
   }

@@ -68,6 +68,13 @@ export class WorkspacesRepository {
     return page.map((workspace) => ({ workspace, role: roleOf.get(workspace.id) ?? 'member' }));
   }
 
+  /** The one workspace an API key belongs to, as a list page (a key is no member of any workspace). */
+  async listOne(workspaceId: string, list: ListQuery): Promise<Page<WorkspaceEntity>> {
+    const qb = this.workspaces().createQueryBuilder('w').where('w.id = :workspaceId', { workspaceId });
+    if (list.search) qb.andWhere('w.name ILIKE :search', { search: `%${escapeLike(list.search)}%` });
+    return paginate(qb, list, WORKSPACE_COLUMNS);
+  }
+
   /** Every workspace of the deployment (platform operators). */
   listAll(list: ListQuery): Promise<Page<WorkspaceEntity>> {
     const qb = this.workspaces().createQueryBuilder('w');

@@ -75,6 +75,10 @@ export class WorkspacesService {
     return this.repo.listForUser(userId, list);
   }
 
+  listOne(workspaceId: string, list: ListQuery): Promise<Page<WorkspaceEntity>> {
+    return this.repo.listOne(workspaceId, list);
+  }
+
   listAll(list: ListQuery): Promise<Page<WorkspaceEntity>> {
     return this.repo.listAll(list);
   }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { AliasOf } from '@tessera/common';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { AccountFieldsDto } from '../../users/dto/user.dto';
 
 export class RegisterDto extends AccountFieldsDto {
@@ -20,12 +21,21 @@ export class LoginDto {
   @ApiPropertyOptional({ description: 'A workspace id or slug: the access token is then bound to it and needs no X-Workspace-ID.' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64)
   workspace?: string;
+
+  @ApiPropertyOptional({ description: 'Alias of `workspace` (the Intuka seed\'s name). Different from `workspace` when both are sent: 422.' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) @AliasOf('workspace')
+  tenantSlug?: string;
 }
 
 export class RefreshDto {
-  @ApiProperty({ example: 'tsr_rt_…' })
+  @ApiPropertyOptional({ example: 'tsr_rt_…', description: 'Required, unless its alias `refreshToken` is sent.' })
+  @ValidateIf((o: RefreshDto) => o.refreshToken === undefined)
   @IsString() @IsNotEmpty() @MaxLength(200)
-  refresh_token: string;
+  refresh_token?: string;
+
+  @ApiPropertyOptional({ description: 'Alias of `refresh_token` (the Intuka seed\'s name). Different from `refresh_token` when both are sent: 422.' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) @AliasOf('refresh_token')
+  refreshToken?: string;
 }
 
 export class ForgotPasswordDto {
