@@ -3,14 +3,19 @@ import { newId } from './ids';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's own X-Request-ID when it is sane (what the request id then is), else undefined. */
+export function callerRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : undefined;
+}
+
 /**
  * The request's id: the caller's X-Request-ID when it is sane, else a new `req_…`. Memoised on the
  * raw request so that every layer (the HTTP platform, the logger, the envelope) sees one value.
  */
 export function assignRequestId(req: IncomingMessage & { id?: unknown }, res?: ServerResponse): string {
   if (typeof req.id !== 'string') {
-    const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newId('req');
+    req.id = callerRequestId(req.headers) ?? newId('req');
   }
   const id = req.id as string;
   if (res && !res.headersSent && !res.hasHeader('X-Request-ID')) res.setHeader('X-Request-ID', id);

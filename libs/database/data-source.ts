@@ -4,6 +4,7 @@ import { CredentialsRolesAudit1764000100000 } from './migrations/1764000100000-c
 import { PostsEventsEntitlements1764000200000 } from './migrations/1764000200000-posts-events-entitlements';
 import { Invitations1764000300000 } from './migrations/1764000300000-invitations';
 import { PlatformOperators1764000400000 } from './migrations/1764000400000-platform-operators';
+import { RevokedAccessTokens1764000500000 } from './migrations/1764000500000-revoked-access-tokens';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -12,6 +13,7 @@ export const migrations = [
   PostsEventsEntitlements1764000200000,
   Invitations1764000300000,
   PlatformOperators1764000400000,
+  RevokedAccessTokens1764000500000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

@@ -61,8 +61,13 @@ describe('Interna API Reference (seed 000)', () => {
     expect((await t.http().delete(`/api/v1/users/${id}`).set(key)).status).toBe(204);
   });
 
-  // Fixed on the invites branch: PUT /users/{id} without `role`.
-  it.todo('PUT /v1/users/:id → 200 (fixed on the invites branch)');
+  it('PUT /v1/users/:id with the API key → 200, the role unchanged', async () => {
+    const created = await t.http().post('/api/v1/users').set(key).send({ name: 'Interna Put', email: uniqueEmail('put'), password: 'securepassword123' });
+    const email = uniqueEmail('renamed');
+    const res = await t.http().put(`/api/v1/users/${created.body.data.id}`).set(key).send({ name: 'Interna Renamed', email });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ id: created.body.data.id, name: 'Interna Renamed', email, role: 'member' });
+  });
 
   it('GET /v1/organizations and POST /v1/organizations (organizations are workspaces)', async () => {
     const list = await t.http().get('/api/v1/organizations').set(owner.auth);
@@ -82,8 +87,37 @@ describe('Interna API Reference (seed 000)', () => {
     expect(res.body.data).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 900 });
   });
 
-  it.todo('POST /v1/auth/revoke of an access token issued by GET /v1/auth/token — in progress (another engineer)');
-  it.todo('X-Request-Id as an idempotency key for safe retries — in progress (another engineer)');
+  it('POST /v1/auth/revoke {token} with the access token GET /v1/auth/token issued: refused at once afterwards', async () => {
+    const issued = await t.http().get('/api/v1/auth/token').set(key);
+    const jwt = { Authorization: `Bearer ${issued.body.data.access_token}` };
+    expect((await t.http().get('/api/v1/users').set(jwt)).status).toBe(200);
+    const res = await t.http().post('/api/v1/auth/revoke').set(key).send({ token: issued.body.data.access_token });
+    expect(res.status).toBe(200);
+    expect((await t.http().get('/api/v1/users').set(jwt)).status).toBe(401);
+    // Every API process refuses it at once, not after a cache expires.
+    const second = await startTestApp();
+    try {
+      expect((await second.http().get('/api/v1/users').set(jwt)).status).toBe(401);
+    } finally {
+      await second.close();
+    }
+    // The key it was exchanged from keeps working.
+    expect((await t.http().get('/api/v1/users').set(key)).status).toBe(200);
+  });
+
+  it('X-Request-Id on a write is an idempotency key for safe retries', async () => {
+    const body = { name: 'Retried Org' };
+    const requestId = `retry-${owner.user.id.slice(-10)}`;
+    const first = await t.http().post('/api/v1/organizations').set(owner.auth).set('X-Request-Id', requestId).send(body);
+    expect(first.status).toBe(201);
+    const retry = await t.http().post('/api/v1/organizations').set(owner.auth).set('X-Request-Id', requestId).send(body);
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body.data.id).toBe(first.body.data.id);
+    const other = await t.http().post('/api/v1/organizations').set(owner.auth).set('X-Request-Id', requestId).send({ name: 'Another' });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
 
   it('documents /organizations as an alias of /workspaces in the OpenAPI document', async () => {
     const doc = (await t.http().get('/docs/openapi.json')).body as { paths: Record<string, Record<string, { 'x-alias-of'?: string; operationId: string }>> };
@@ -125,8 +159,13 @@ describe('REST API Integrations (seed 001)', () => {
     expect(again.body).toMatchObject({ code: 'CONFLICT', message: expect.any(String) });
   });
 
-  // Fixed on the invites branch: seed 001's body has no `role`, which PUT requires today.
-  it.todo('PUT /v1/users/:id {name, email} → 200 with id, name, email, updated_at (fixed on the invites branch)');
+  it('PUT /v1/users/:id {name, email} → 200 with id, name, email, updated_at', async () => {
+    const created = await t.http().post('/api/v1/users').set(key).send({ name: 'Charlie', email: uniqueEmail('charlie'), password: 'securepassword123' });
+    const email = uniqueEmail('charlie.c');
+    const res = await t.http().put(`/api/v1/users/${created.body.data.id}`).set(key).set('Accept', 'application/json').send({ name: 'Charles Chaplin', email });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ id: created.body.data.id, name: 'Charles Chaplin', email, updated_at: expect.any(String) });
+  });
 
   it('DELETE /v1/users/:id → 204 with no body', async () => {
     const created = await t.http().post('/api/v1/users').set(key).send({ name: 'Gone Soon', email: uniqueEmail('gone'), password: 'securepassword123' });

@@ -72,7 +72,7 @@ export class AuthController {
   }
 
   @Post('revoke')
-  @ApiOperation({ summary: 'Revoke a refresh token, personal access token or API key of yours', description: 'RFC 7009: 200 whether or not the token existed or was yours.' })
+  @ApiOperation({ summary: 'Revoke a token of yours: refresh token, access token, personal access token or API key', description: 'RFC 7009: 200 whether or not the token existed or was yours. A revoked access token is refused at once by every API process.' })
   @Authenticated()
   @Audited('auth.token.revoked', 'token')
   @Returns(null, 'Token revoked if it was yours.', { status: 200, errors: [422] })

@@ -67,6 +67,8 @@ export class AuthService {
         allowed = !!access?.role && grants(access.roleScopes, Scope.ApiKeysDelete);
       }
       if (allowed) await this.apiKeys.revoke(key.workspaceId, key.id);
+    } else {
+      await this.sessions.revokeAccessToken(token, principal);
     }
   }
 }

@@ -35,7 +35,8 @@ export function rankOf(role: string | null): number {
 
 /**
  * Whether `actor` may manage `target`'s account (e-mail, password): only a strictly higher
- * built-in role does; a custom role or an API key never outranks anyone for this.
+ * built-in role does; a custom role never outranks anyone for this (an API key is ranked by the
+ * member who made it: see MembersService).
  */
 export function outranksForAccount(actor: string | null, target: string): boolean {
   return actor !== null && isBuiltInRole(actor) && BUILT_IN_RANK[actor] > rankOf(target);

@@ -34,6 +34,15 @@ export class SessionsRepository {
   }
 
   /** Whether the session family was revoked (logout, replay, password reset). */
+  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
+    await this.db.query(`INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt]);
+  }
+
+  async isAccessTokenRevoked(jti: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM revoked_access_tokens WHERE jti = $1`, [jti]);
+    return rows.length > 0;
+  }
+
   async isFamilyRevoked(familyId: string): Promise<boolean> {
     return this.repo().existsBy({ familyId, revokedAt: Not(IsNull()) });
   }
@@ -55,6 +64,7 @@ export class SessionsRepository {
   /** Deletes tokens that expired more than a day ago; returns how many. */
   async purgeExpired(now = new Date()): Promise<number> {
     const result = await this.repo().delete({ expiresAt: LessThan(new Date(now.getTime() - 24 * 3600 * 1000)) });
+    await this.db.query(`DELETE FROM revoked_access_tokens WHERE expires_at < $1`, [now]);
     return result.affected ?? 0;
   }
 }

@@ -14,12 +14,19 @@ export const REFRESH_TOKEN_PREFIX = 'tsr_rt_';
 export interface AccessClaims {
   sub: string;
   sid: string;
+  /** This token's own id: what revoking one access token marks. */
+  jti?: string;
+  /** Expiry, unix seconds (set by the signer). */
+  exp?: number;
   ws?: string;
   /** Set on tokens exchanged for an API key or PAT: its kind, scopes and rate-limit tier. */
   knd?: 'api_key' | 'pat';
   scp?: string[];
   tier?: Tier | null;
 }
+
+/** The revocation mark of one access token (by its jti). */
+const accessTokenMark = (jti: string) => `jti:${jti}`;
 
 export interface TokenPair {
   access_token: string;
@@ -96,6 +103,8 @@ export class SessionsService {
    * set after the exchange (read through the credential cache, so a few seconds per process).
    */
   async isRevoked(claims: AccessClaims): Promise<boolean> {
+    const jti = claims.jti;
+    if (jti && (await this.revocations.isMarkedRevoked(accessTokenMark(jti), () => this.repo.isAccessTokenRevoked(jti)))) return true;
     const knd = claims.knd;
     if (!knd) return this.revocations.isMarkedRevoked(claims.sid, () => this.repo.isFamilyRevoked(claims.sid));
     const live = () =>
@@ -134,8 +143,23 @@ export class SessionsService {
       ...(principal.rateLimitTier ? { tier: principal.rateLimitTier } : {}),
       ...(principal.boundWorkspaceId ? { ws: principal.boundWorkspaceId } : {}),
     };
-    const token = await this.jwt.signAsync(claims, { expiresIn });
+    const token = await this.jwt.signAsync(claims, { expiresIn, jwtid: newId('ses').slice(4) });
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+  }
+
+  /**
+   * Revokes one access token (RFC 7009) if it is the caller's: a login's token of the same user, or
+   * a token exchanged from the caller's own key or PAT. Every process refuses it at once (a Redis
+   * mark), and so does PostgreSQL while Redis is away. An expired or foreign token: nothing happens.
+   */
+  async revokeAccessToken(token: string, principal: Principal): Promise<void> {
+    const claims = await this.verifyAccessToken(token);
+    if (!claims?.jti || !claims.exp) return;
+    const mine = claims.knd ? claims.sid === principal.credentialId || (claims.knd === 'pat' && claims.sub === principal.userId) : claims.sub === principal.userId;
+    if (!mine) return;
+    const expiresAt = new Date(claims.exp * 1000);
+    await this.repo.revokeAccessToken(claims.jti, expiresAt);
+    await this.revocations.revoke(accessTokenMark(claims.jti), Math.max(1, claims.exp - Math.floor(Date.now() / 1000)) + 60);
   }
 
   purgeExpired(): Promise<number> {

@@ -3,7 +3,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { catchError, from, mergeMap, Observable, tap, throwError } from 'rxjs';
-import { ApiError, ApiExceptionFilter, clientIp, ErrorCode, header, ReplayedResponse, RequestLike, routeStatus, seal, unseal } from '@tessera/common';
+import { ApiError, ApiExceptionFilter, callerRequestId, clientIp, ErrorCode, header, ReplayedResponse, RequestLike, routeStatus, seal, unseal } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthenticatedRequest } from '../auth/principal';
@@ -60,7 +60,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<IdemRequest>();
     if (context.getType() !== 'http' || !MUTATING.has(req.method)) return next.handle();
-    const key = header(req, 'idempotency-key');
+    // Seed 000 documents X-Request-Id as the key for safe retries: without Idempotency-Key, a
+    // write's own (sane) X-Request-Id plays its part, with the same rules and the same store.
+    const key = header(req, 'idempotency-key') ?? callerRequestId(req.headers);
     if (key === undefined) return next.handle();
     if (key.length < 1 || key.length > 255) {
       throw ApiError.badRequest('Idempotency-Key must be 1 to 255 characters.', { 'Idempotency-Key': ['must be 1 to 255 characters'] });

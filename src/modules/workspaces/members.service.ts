@@ -139,7 +139,7 @@ export class MembersService implements OnModuleInit {
     const member = await this.get(ws.id, userId);
     const newEmail = patch.email?.trim().toLowerCase();
     const emailChanges = newEmail !== undefined && newEmail !== member.user!.email;
-    if (emailChanges && !outranksForAccount(ws.role, member.role)) {
+    if (emailChanges && !outranksForAccount(await this.accountRankRole(principal), member.role)) {
       throw ApiError.forbidden('Only a role that outranks this user may change its e-mail; the user changes it in PATCH /api/v1/me.');
     }
     // One transaction: a refused e-mail leaves the role unchanged too.
@@ -157,6 +157,18 @@ export class MembersService implements OnModuleInit {
       })
       .finally(() => this.workspaces.invalidateAccess(ws.id));
     return this.get(ws.id, userId);
+  }
+
+  /**
+   * The role that ranks the caller for account changes. A workspace API key (seed 001's PUT
+   * /users) stands where the member who made it stands today, never above admin: a key never
+   * outranks its maker, and a maker who left the workspace leaves a key that outranks nobody.
+   */
+  private async accountRankRole(principal: Principal): Promise<string | null> {
+    const ws = workspaceOf(principal);
+    if (principal.kind !== 'api_key') return ws.role;
+    const makerRole = await this.repo.apiKeyMakerRole(ws.id, principal.credentialId);
+    return makerRole === 'owner' ? 'admin' : makerRole;
   }
 
   /** Nobody changes or removes a member whose role stands above their own. */

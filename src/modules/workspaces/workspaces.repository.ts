@@ -130,6 +130,16 @@ export class WorkspacesRepository {
     await this.memberships().delete({ workspaceId, userId });
   }
 
+  /** The current role, in the key's workspace, of the member who created (or last rotated) an API key. */
+  async apiKeyMakerRole(workspaceId: string, keyId: string): Promise<string | null> {
+    const rows: Array<{ role: string }> = await this.db.query(
+      `SELECT m.role FROM api_keys k JOIN memberships m ON m.workspace_id = k.workspace_id AND m.user_id = k.created_by
+        WHERE k.workspace_id = $1 AND k.id = $2`,
+      [workspaceId, keyId],
+    );
+    return rows[0]?.role ?? null;
+  }
+
   /**
    * Locks the workspace's owner rows and counts them, so that two concurrent demotions cannot
    * both see "another owner is left" and leave the workspace with none.

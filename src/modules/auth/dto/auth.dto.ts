@@ -55,7 +55,7 @@ export class ResetPasswordDto {
 }
 
 export class RevokeDto {
-  @ApiProperty({ description: 'A refresh token, personal access token or API key of yours.' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @ApiProperty({ description: 'Any token Tessera issued you: a refresh token, an access token (from login, refresh or GET /auth/token), a personal access token or an API key.', maxLength: 8192 })
+  @IsString() @IsNotEmpty() @MaxLength(8192)
   token: string;
 }

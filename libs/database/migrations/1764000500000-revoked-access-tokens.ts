@@ -1,0 +1,21 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class RevokedAccessTokens1764000500000 implements MigrationInterface {
+  name = 'RevokedAccessTokens1764000500000';
+
+  async up(q: QueryRunner): Promise<void> {
+    // Access tokens revoked one by one (RFC 7009), kept until they would have expired anyway.
+    // Redis holds the same marks for the request path; this table answers when Redis does not.
+    await q.query(`
+      CREATE TABLE revoked_access_tokens (
+        jti        text PRIMARY KEY,
+        expires_at timestamptz(3) NOT NULL
+      );
+      CREATE INDEX revoked_access_tokens_expires_idx ON revoked_access_tokens (expires_at);
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE revoked_access_tokens`);
+  }
+}
