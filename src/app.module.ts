@@ -4,6 +4,7 @@ import { ApiExceptionFilter, ApiHeadersMiddleware, createValidationPipe, Envelop
 import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         TokensModule,
         MailModule,
         AuthModule,
+        AccountsModule,
         RateLimitModule,
         EntitlementsModule,
         PostsModule,

@@ -15,6 +15,10 @@ export const Jobs = {
   flushApiCalls: 'metering.flush-api-calls',
 } as const;
 
+/** The jobs of the mail queue: each is handled by the module that owns what it mails. */
+export const MAIL_JOBS = [Jobs.sendPasswordReset, Jobs.sendInvitation, Jobs.sendEmailChange] as const;
+export type MailJob = (typeof MAIL_JOBS)[number];
+
 export interface JobPayloads {
   [Jobs.purgeExpiredSessions]: Record<string, never>;
   /** Only the address: the worker makes the token, so no secret waits in Redis. */

@@ -9,7 +9,7 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
 import { AuthenticatedRequest, capTier, Principal, WorkspaceAccess } from './principal';
 import { grants, Scope } from './scopes';
-import { SessionsService } from './sessions.service';
+import { AccessTokensService } from './access-tokens.service';
 
 type GuardedRequest = RequestLike & AuthenticatedRequest & { params?: Record<string, string>; url?: string; originalUrl?: string };
 
@@ -32,7 +32,7 @@ export function presentedCredential(req: RequestLike): string | null {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly sessions: SessionsService,
+    private readonly accessTokens: AccessTokensService,
     private readonly workspaces: WorkspacesService,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
@@ -93,8 +93,8 @@ export class AuthGuard implements CanActivate {
       if (!pat) throw ApiError.unauthorized('The personal access token is invalid, expired or revoked.');
       return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null, credentialExpiresAt: pat.expiresAt };
     }
-    const claims = await this.sessions.verifyAccessToken(credential);
-    if (!claims || (await this.sessions.isRevoked(claims))) throw ApiError.unauthorized();
+    const claims = await this.accessTokens.verify(credential);
+    if (!claims || (await this.accessTokens.isRevoked(claims))) throw ApiError.unauthorized();
     if (claims.knd) {
       // An access token exchanged for an API key or PAT (GET /auth/token): the same powers, for 15 minutes.
       return { kind: claims.knd, userId: claims.knd === 'pat' ? claims.sub : null, credentialId: claims.sid, scopes: claims.scp ?? [], boundWorkspaceId: claims.ws ?? null, workspace: null, rateLimitTier: claims.tier ?? null, exchanged: true };

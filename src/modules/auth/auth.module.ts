@@ -1,34 +1,23 @@
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
 import { JwtModule } from '@nestjs/jwt';
-import { Queues } from '@tessera/queue';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
-import { MailModule } from '../mail/mail.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
-import { AuthController } from './auth.controller';
+import { AccessTokensRepository } from './access-tokens.repository';
+import { AccessTokensService } from './access-tokens.service';
 import { AuthGuard } from './auth.guard';
-import { AuthService } from './auth.service';
-import { EmailChangeEntity } from './email-change.entity';
-import { EmailChangeService } from './email-change.service';
-import { EmailChangesRepository } from './email-changes.repository';
-import { MeController } from './me.controller';
-import { PasswordResetEntity } from './password-reset.entity';
-import { PasswordResetService } from './password-reset.service';
-import { PasswordResetsRepository } from './password-resets.repository';
-import { RefreshTokenEntity } from './refresh-token.entity';
 import { ScopesController } from './scopes.controller';
-import { SessionsRepository } from './sessions.repository';
-import { SessionsService } from './sessions.service';
 
+/**
+ * The access core: who is calling (the guard over every credential), what they may do (scopes,
+ * roles, delegation) and access tokens. Every module uses its decorators; sign-in and accounts
+ * live in the accounts module, which mints access tokens through this one.
+ */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity, EmailChangeEntity]),
-    BullModule.registerQueue({ name: Queues.mail }),
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -41,11 +30,10 @@ import { SessionsService } from './sessions.service';
     WorkspacesModule,
     ApiKeysModule,
     TokensModule,
-    MailModule,
     RateLimitModule,
   ],
-  controllers: [AuthController, MeController, ScopesController],
-  providers: [AuthGuard, SessionsRepository, SessionsService, AuthService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],
-  exports: [SessionsService, PasswordResetService, EmailChangeService, AuthGuard],
+  controllers: [ScopesController],
+  providers: [AuthGuard, AccessTokensRepository, AccessTokensService],
+  exports: [AuthGuard, AccessTokensService],
 })
 export class AuthModule {}

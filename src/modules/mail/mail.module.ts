@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DevMailboxController } from './dev-mailbox.controller';
+import { MailJobs } from './mail-jobs';
 import { MailService } from './mail.service';
 
 @Module({
   controllers: [DevMailboxController],
-  providers: [MailService],
-  exports: [MailService],
+  providers: [MailService, MailJobs],
+  exports: [MailService, MailJobs],
 })
 export class MailModule {}

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { ApiError, ListQuery, newId, Page } from '@tessera/common';
 import { isUniqueViolation, Outbox } from '@tessera/database';
@@ -13,6 +13,7 @@ import { InvitationsRepository } from './invitations.repository';
 import { MembersService, workspaceOf } from './members.service';
 import { MembershipEntity } from './membership.entity';
 import { presentInvitation } from './workspace.presenter';
+import { MailJobs } from '../mail/mail-jobs';
 import { WorkspacesService } from './workspaces.service';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -22,8 +23,9 @@ export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
  * accepts or declines. Nobody is added to a workspace, nor put under its control, without consent.
  */
 @Injectable()
-export class InvitationsService {
+export class InvitationsService implements OnModuleInit {
   constructor(
+    private readonly mailJobs: MailJobs,
     private readonly repo: InvitationsRepository,
     private readonly members: MembersService,
     private readonly users: UsersService,
@@ -33,6 +35,10 @@ export class InvitationsService {
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+  onModuleInit(): void {
+    this.mailJobs.handle(Jobs.sendInvitation, (job) => this.sendInvitationMail(job.invitationId));
+  }
+
 
   /** Invites an existing account by e-mail; the mail leaves through the worker. */
   async invite(principal: Principal, email: string, role: string): Promise<InvitationEntity> {

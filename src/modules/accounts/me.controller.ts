@@ -4,10 +4,10 @@ import { ApiError, Returns } from '@tessera/common';
 import { ConfirmEmailDto, UpdateMeDto } from '../users/dto/user.dto';
 import { presentUser, UserDto } from '../users/user.presenter';
 import { UsersService } from '../users/users.service';
-import { Authenticated } from './authenticated.decorator';
+import { Authenticated } from '../auth/authenticated.decorator';
 import { EmailChangeService } from './email-change.service';
-import { CurrentPrincipal, Principal, userIdOf } from './principal';
-import { Scope } from './scopes';
+import { CurrentPrincipal, Principal, userIdOf } from '../auth/principal';
+import { Scope } from '../auth/scopes';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('Me')

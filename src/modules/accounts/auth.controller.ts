@@ -2,24 +2,26 @@ import { Body, Controller, Get, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
+import { AccessTokensService } from '../auth/access-tokens.service';
 import { presentUser } from '../users/user.presenter';
 import { presentWorkspace } from '../workspaces/workspace.presenter';
-import { AuthService } from './auth.service';
-import { Authenticated, Public } from './authenticated.decorator';
-import { ExchangedTokenDto, RegistrationDto, TokenPairDto } from './auth.presenter';
-import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/auth.dto';
+import { AccountsService } from './accounts.service';
+import { Authenticated, Public } from '../auth/authenticated.decorator';
+import { ExchangedTokenDto, RegistrationDto, TokenPairDto } from './accounts.presenter';
+import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
 import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { PasswordResetService } from './password-reset.service';
-import { CurrentPrincipal, Principal } from './principal';
+import { CurrentPrincipal, Principal } from '../auth/principal';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('Auth')
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly accounts: AccountsService,
     private readonly sessions: SessionsService,
     private readonly resets: PasswordResetService,
+    private readonly accessTokens: AccessTokensService,
   ) {}
 
   @Post('register')
@@ -28,7 +30,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an account, its first workspace and a session' })
   @Returns(RegistrationDto, 'Account created.', { status: 201, errors: [409, 422] })
   async register(@Body() body: RegisterDto): Promise<RegistrationDto> {
-    const { user, workspace, pair } = await this.auth.register(body);
+    const { user, workspace, pair } = await this.accounts.register(body);
     return { ...pair, user: presentUser(user), workspace: presentWorkspace(workspace, 'owner') };
   }
 
@@ -39,7 +41,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace` (alias `tenantSlug`), the access token is bound to that workspace.' })
   @Returns(TokenPairDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
   async login(@Body() body: LoginDto): Promise<TokenPairDto> {
-    const { user, pair } = await this.auth.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug });
+    const { user, pair } = await this.accounts.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug });
     return { ...pair, user: presentUser(user) };
   }
 
@@ -49,7 +51,7 @@ export class AuthController {
   @Returns(TokenPairDto, 'Tokens refreshed.', { status: 200, errors: [401, 422] })
   async refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
     // The DTO guarantees one of the two (and that they agree when both are sent).
-    const { user, pair } = await this.auth.refresh((body.refresh_token ?? body.refreshToken)!);
+    const { user, pair } = await this.accounts.refresh((body.refresh_token ?? body.refreshToken)!);
     return { ...pair, user: presentUser(user) };
   }
 
@@ -68,7 +70,7 @@ export class AuthController {
   @Authenticated()
   @Returns(ExchangedTokenDto, 'Token issued.', { errors: [400] })
   exchange(@CurrentPrincipal() principal: Principal): Promise<ExchangedTokenDto> {
-    return this.sessions.exchange(principal);
+    return this.accessTokens.exchange(principal);
   }
 
   @Post('revoke')
@@ -77,7 +79,7 @@ export class AuthController {
   @Audited('auth.token.revoked', 'token')
   @Returns(null, 'Token revoked if it was yours.', { status: 200, errors: [422] })
   async revoke(@CurrentPrincipal() principal: Principal, @Body() body: RevokeDto): Promise<null> {
-    await this.auth.revokeToken(body.token, principal);
+    await this.accounts.revokeToken(body.token, principal);
     return null;
   }
 

@@ -1,24 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AccessTokensService } from '../auth/access-tokens.service';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { hashPassword } from '../users/password-hasher';
 import { UsersService } from '../users/users.service';
 import { UserEntity } from '../users/user.entity';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
-import { Principal } from './principal';
-import { grants, Scope } from './scopes';
+import { Principal } from '../auth/principal';
+import { grants, Scope } from '../auth/scopes';
 import { REFRESH_TOKEN_PREFIX, SessionsService, TokenPair } from './sessions.service';
 
 @Injectable()
-export class AuthService {
+export class AccountsService {
   constructor(
     private readonly users: UsersService,
     private readonly workspaces: WorkspacesService,
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
+    private readonly accessTokens: AccessTokensService,
   ) {}
 
   /** A new account, its first workspace (owned by it) and a session, all or nothing. */
@@ -68,7 +70,7 @@ export class AuthService {
       }
       if (allowed) await this.apiKeys.revoke(key.workspaceId, key.id);
     } else {
-      await this.sessions.revokeAccessToken(token, principal);
+      await this.accessTokens.revoke(token, principal);
     }
   }
 }

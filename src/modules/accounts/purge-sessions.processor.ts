@@ -2,6 +2,7 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { Jobs, Queues } from '@tessera/queue';
+import { AccessTokensService } from '../auth/access-tokens.service';
 import { SessionsService } from './sessions.service';
 
 /** Deletes refresh tokens that expired more than a day ago, every hour. */
@@ -11,6 +12,7 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
 
   constructor(
     private readonly sessions: SessionsService,
+    private readonly accessTokens: AccessTokensService,
     @InjectQueue(Queues.maintenance) private readonly queue: Queue,
   ) {
     super();
@@ -23,7 +25,8 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
   async process(job: Job): Promise<{ deleted: number }> {
     if (job.name !== Jobs.purgeExpiredSessions) throw new Error(`no handler for job ${job.name}`);
     const deleted = await this.sessions.purgeExpired();
-    this.logger.log({ deleted }, 'expired refresh tokens purged');
+    const revocations = await this.accessTokens.purgeExpired();
+    this.logger.log({ deleted, revocations }, 'expired refresh tokens and access-token revocations purged');
     return { deleted };
   }
 }

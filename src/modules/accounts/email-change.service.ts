@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { JobPayloads, Jobs, Queues } from '@tessera/queue';
@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../../config/config';
 import { MailService } from '../mail/mail.service';
 import { UsersService } from '../users/users.service';
 import { EmailChangeEntity } from './email-change.entity';
+import { MailJobs } from '../mail/mail-jobs';
 import { EmailChangesRepository } from './email-changes.repository';
 
 const CONFIRM_PREFIX = 'tsr_emc_';
@@ -18,14 +19,19 @@ const CONFIRM_TTL_MS = 24 * 3600 * 1000;
  * mailed to the new address comes back, the e-mail stays as it is.
  */
 @Injectable()
-export class EmailChangeService {
+export class EmailChangeService implements OnModuleInit {
   constructor(
+    private readonly mailJobs: MailJobs,
     private readonly repo: EmailChangesRepository,
     private readonly users: UsersService,
     private readonly mail: MailService,
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+  onModuleInit(): void {
+    this.mailJobs.handle(Jobs.sendEmailChange, (job) => this.sendConfirmationMail(job.emailChangeId));
+  }
+
 
   /** Records the pending change (the caller has verified the password) and queues the mail. */
   async request(userId: string, newEmail: string): Promise<void> {

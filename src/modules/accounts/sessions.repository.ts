@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, LessThan, Not } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
 import { Database } from '@tessera/database';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
@@ -33,20 +33,6 @@ export class SessionsRepository {
     await this.repo().update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
-  /** Whether the session family was revoked (logout, replay, password reset). */
-  async revokeAccessToken(jti: string, expiresAt: Date): Promise<void> {
-    await this.db.query(`INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt]);
-  }
-
-  async isAccessTokenRevoked(jti: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM revoked_access_tokens WHERE jti = $1`, [jti]);
-    return rows.length > 0;
-  }
-
-  async isFamilyRevoked(familyId: string): Promise<boolean> {
-    return this.repo().existsBy({ familyId, revokedAt: Not(IsNull()) });
-  }
-
   /** Revokes every live session of a user; returns their family ids. */
   async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<string[]> {
     // Wrapped in a SELECT so the driver answers with the rows (an UPDATE answers [rows, count]).
@@ -64,7 +50,6 @@ export class SessionsRepository {
   /** Deletes tokens that expired more than a day ago; returns how many. */
   async purgeExpired(now = new Date()): Promise<number> {
     const result = await this.repo().delete({ expiresAt: LessThan(new Date(now.getTime() - 24 * 3600 * 1000)) });
-    await this.db.query(`DELETE FROM revoked_access_tokens WHERE expires_at < $1`, [now]);
     return result.affected ?? 0;
   }
 }

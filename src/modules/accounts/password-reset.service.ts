@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { JobPayloads, Jobs, Queues } from '@tessera/queue';
@@ -10,6 +10,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { PasswordResetEntity } from './password-reset.entity';
 import { PasswordResetsRepository } from './password-resets.repository';
+import { MailJobs } from '../mail/mail-jobs';
 import { SessionsService } from './sessions.service';
 
 const RESET_PREFIX = 'tsr_rst_';
@@ -21,8 +22,9 @@ const RESET_TTL_MS = 60 * 60 * 1000;
  * valid an hour and stored hashed, and mails it.
  */
 @Injectable()
-export class PasswordResetService {
+export class PasswordResetService implements OnModuleInit {
   constructor(
+    private readonly mailJobs: MailJobs,
     private readonly repo: PasswordResetsRepository,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -32,6 +34,10 @@ export class PasswordResetService {
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+  onModuleInit(): void {
+    this.mailJobs.handle(Jobs.sendPasswordReset, (job) => this.sendResetMail(job.email));
+  }
+
 
   async request(email: string, requestId: string | null): Promise<void> {
     const payload: JobPayloads[typeof Jobs.sendPasswordReset] = { email: email.trim().toLowerCase(), requestId };

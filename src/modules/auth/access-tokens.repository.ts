@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@tessera/database';
+
+/** What PostgreSQL knows of revoked access tokens, for when the Redis marks cannot be read. */
+@Injectable()
+export class AccessTokensRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Whether the sign-in session (refresh-token family) was revoked: logout, replay, password reset. */
+  async isSessionRevoked(familyId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1`, [familyId]);
+    return rows.length > 0;
+  }
+
+  async revoke(jti: string, expiresAt: Date): Promise<void> {
+    await this.db.query(`INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt]);
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM revoked_access_tokens WHERE jti = $1`, [jti]);
+    return rows.length > 0;
+  }
+
+  /** Forgets revocations of tokens that have expired anyway; returns how many. */
+  async purgeExpired(now = new Date()): Promise<number> {
+    const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM revoked_access_tokens WHERE expires_at < $1 RETURNING 1) SELECT * FROM gone`, [now]);
+    return rows.length;
+  }
+}
