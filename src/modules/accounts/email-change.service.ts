@@ -28,10 +28,11 @@ export class EmailChangeService implements OnModuleInit {
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The mail worker hands this service's job to it: the message is written where its data lives. */
   onModuleInit(): void {
     this.mailJobs.handle(Jobs.sendEmailChange, (job) => this.sendConfirmationMail(job.emailChangeId));
   }
-
 
   /** Records the pending change (the caller has verified the password) and queues the mail. */
   async request(userId: string, newEmail: string): Promise<void> {

@@ -34,10 +34,11 @@ export class PasswordResetService implements OnModuleInit {
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The mail worker hands this service's job to it: the message is written where its data lives. */
   onModuleInit(): void {
     this.mailJobs.handle(Jobs.sendPasswordReset, (job) => this.sendResetMail(job.email));
   }
-
 
   async request(email: string, requestId: string | null): Promise<void> {
     const payload: JobPayloads[typeof Jobs.sendPasswordReset] = { email: email.trim().toLowerCase(), requestId };

@@ -35,10 +35,11 @@ export class InvitationsService implements OnModuleInit {
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The mail worker hands this service's job to it: the message is written where its data lives. */
   onModuleInit(): void {
     this.mailJobs.handle(Jobs.sendInvitation, (job) => this.sendInvitationMail(job.invitationId));
   }
-
 
   /** Invites an existing account by e-mail; the mail leaves through the worker. */
   async invite(principal: Principal, email: string, role: string): Promise<InvitationEntity> {
