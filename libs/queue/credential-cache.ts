@@ -3,6 +3,16 @@ import Redis from 'ioredis';
 import { REDIS } from './redis.tokens';
 
 const CHANNEL = 'tessera:credentials:revoked';
+
+/** `promise`, or a rejection after `ms`: a Redis that does not answer must not hold a request. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const MARK = (id: string) => `tessera:auth:revoked:${id}`;
 
 interface Entry {
@@ -29,6 +39,15 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
    */
   static readonly MISS_TTL_MS = 2_000;
   private readonly entries = new Map<string, Entry>();
+  /** Revocation marks Redis could not take yet: id → when the mark may lapse (ms). Written again until it answers. */
+  private readonly pendingMarks = new Map<string, number>();
+  private retryTimer?: NodeJS.Timeout;
+  /**
+   * Until when a missing mark proves nothing: a mark may have failed to reach Redis (in this or
+   * another process) while it was down, so the database is asked too. As long as a mark lives.
+   */
+  private distrustMarksUntil = 0;
+  private markWindowMs = 16 * 60_000;
   private subscriber?: Redis;
   private readonly logger = new Logger(CredentialCache.name);
 
@@ -42,6 +61,7 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    clearTimeout(this.retryTimer);
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
   }
 
@@ -86,11 +106,31 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
     return value.expiresAt !== null && value.expiresAt <= Date.now() ? null : value;
   }
 
-  /** Drops the credential everywhere; with `markSeconds`, also marks it revoked for that long. */
+  /**
+   * Drops the credential everywhere; with `markSeconds`, also marks it revoked for that long. The
+   * revocation itself is already in PostgreSQL, so a Redis outage must not fail it: a mark Redis
+   * cannot take is kept here and written again until it can, this process refuses the id
+   * meanwhile, and missing marks are checked against the database for as long as a mark lives.
+   */
   async revoke(id: string, markSeconds?: number): Promise<void> {
     this.forget(id);
-    if (markSeconds) await this.redis.set(MARK(id), '1', 'EX', Math.ceil(markSeconds));
-    await this.redis.publish(CHANNEL, id);
+    if (markSeconds) this.markWindowMs = Math.max(this.markWindowMs, markSeconds * 1000);
+    try {
+      await withTimeout(
+        (async () => {
+          if (markSeconds) await this.redis.set(MARK(id), '1', 'EX', Math.ceil(markSeconds));
+          await this.redis.publish(CHANNEL, id);
+        })(),
+        1_000,
+      );
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocation not published: Redis unavailable; retrying, and asking the database meanwhile');
+      this.distrustMarks();
+      if (markSeconds) {
+        this.pendingMarks.set(id, Date.now() + markSeconds * 1000);
+        this.scheduleRetry();
+      }
+    }
   }
 
   /**
@@ -99,21 +139,46 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
    * session must not come back to life because Redis is down.
    */
   async isMarkedRevoked(id: string, fromStore: () => Promise<boolean>): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
+    const pending = this.pendingMarks.get(id);
+    if (pending !== undefined && pending > Date.now()) return true;
     try {
-      const exists = await Promise.race([
-        this.redis.exists(MARK(id)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out')), 250);
-        }),
-      ]);
-      return exists === 1;
+      const exists = await withTimeout(this.redis.exists(MARK(id)), 250);
+      if (exists === 1) return true;
+      return Date.now() < this.distrustMarksUntil ? fromStore() : false;
     } catch (err) {
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocation mark not checked: Redis unavailable, asking the database');
+      this.distrustMarks();
       return fromStore();
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  private distrustMarks(): void {
+    this.distrustMarksUntil = Date.now() + this.markWindowMs;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.writePendingMarks();
+    }, 1_000);
+    this.retryTimer.unref();
+  }
+
+  private async writePendingMarks(): Promise<void> {
+    for (const [id, until] of this.pendingMarks) {
+      const seconds = Math.ceil((until - Date.now()) / 1000);
+      try {
+        if (seconds > 0) {
+          await this.redis.set(MARK(id), '1', 'EX', seconds);
+          await this.redis.publish(CHANNEL, id);
+        }
+        this.pendingMarks.delete(id);
+      } catch {
+        break;
+      }
+    }
+    if (this.pendingMarks.size) this.scheduleRetry();
   }
 
   private forget(id: string): void {

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { assertCanDelegate } from '../auth/delegation';
+import { assertCanDelegate, mintedExpiry } from '../auth/delegation';
 import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { ApiKeyDto, NewApiKeyDto, presentApiKey, RotatedApiKeyDto } from './api-key.presenter';
@@ -39,7 +39,8 @@ export class ApiKeysController {
   @Returns(NewApiKeyDto, 'API key created.', { status: 201, errors: [422] })
   async create(@CurrentPrincipal() principal: Principal, @CurrentWorkspace() ws: WorkspaceAccess, @Body() body: CreateApiKeyDto): Promise<NewApiKeyDto> {
     assertCanDelegate(principal, body.scopes ?? ['read', 'write']);
-    const { key, secret } = await this.keys.create(ws, principal.userId, body);
+    const expiresAt = mintedExpiry(principal, body.expires_at ? new Date(body.expires_at) : null);
+    const { key, secret } = await this.keys.create(ws, principal.userId, { ...body, expires_at: expiresAt?.toISOString() });
     return { ...presentApiKey(key), key: secret };
   }
 
@@ -61,8 +62,10 @@ export class ApiKeysController {
   @Returns(RotatedApiKeyDto, 'API key rotated.', { status: 200, errors: [404, 409, 422] })
   async rotate(@CurrentPrincipal() principal: Principal, @CurrentWorkspace() ws: WorkspaceAccess, @Param('id') id: string, @Body() body: RotateApiKeyDto): Promise<RotatedApiKeyDto> {
     // Rotation hands out a secret with the old key's powers: the same rule as creating it.
-    assertCanDelegate(principal, (await this.keys.get(ws.id, id)).scopes);
-    const { key, secret, graceEndsAt } = await this.keys.rotate(ws.id, id, principal.userId, body.grace_period_hours ?? 24);
+    const old = await this.keys.get(ws.id, id);
+    assertCanDelegate(principal, old.scopes);
+    const expiresAt = mintedExpiry(principal, old.expiresAt);
+    const { key, secret, graceEndsAt } = await this.keys.rotate(ws.id, id, principal.userId, body.grace_period_hours ?? 24, expiresAt);
     return { ...presentApiKey(key), key: secret, replaces: id, grace_period_ends_at: graceEndsAt.toISOString() };
   }
 

@@ -51,6 +51,17 @@ export class ApiKeysRepository {
     await this.repo().update({ workspaceId, id }, { ...patch, updatedAt: new Date() });
   }
 
+  /** Updates a key only while it is active (not revoked, rotated or expired); false when it was not. */
+  async updateIfActive(workspaceId: string, id: string, patch: Partial<Pick<ApiKeyEntity, 'expiresAt' | 'revokedAt' | 'rotatedTo'>>): Promise<boolean> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ ...patch, updatedAt: new Date() })
+      .where('workspace_id = :workspaceId AND id = :id AND revoked_at IS NULL AND rotated_to IS NULL AND (expires_at IS NULL OR expires_at > now())', { workspaceId, id })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
   /** Records use at most once a minute per key, across every process. */
   async touch(id: string): Promise<void> {
     await this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [id]);

@@ -80,7 +80,11 @@ export class ApiKeysService {
    * A new key with the same name, scopes and settings; the old one keeps working for the grace
    * period, then answers 401 like any expired key.
    */
-  async rotate(workspaceId: string, id: string, createdBy: string | null, graceHours: number): Promise<{ key: ApiKeyEntity; secret: string; graceEndsAt: Date }> {
+  /**
+   * Rotation: the new key keeps the old one's settings (its expiry capped at `expiresAt`); a key
+   * is rotated once, even by concurrent calls (the old row changes only while still active).
+   */
+  async rotate(workspaceId: string, id: string, createdBy: string | null, graceHours: number, expiresAt: Date | null): Promise<{ key: ApiKeyEntity; secret: string; graceEndsAt: Date }> {
     const old = await this.get(workspaceId, id);
     if (keyStatus(old) !== 'active') throw ApiError.conflict(`This key is ${keyStatus(old)}: only an active key can be rotated.`);
     const graceEndsAt = new Date(Date.now() + Math.round(graceHours * 3_600_000));
@@ -90,7 +94,9 @@ export class ApiKeysService {
       const key = Object.assign(new ApiKeyEntity(), {
         ...old,
         id: newId('key'),
-        createdBy,
+        // Rotated by another key: the new one keeps the maker it had.
+        createdBy: createdBy ?? old.createdBy,
+        expiresAt,
         prefix: secret.slice(0, 12),
         keyHash: hashSecret(secret),
         lastUsedAt: null,
@@ -100,7 +106,8 @@ export class ApiKeysService {
       });
       await this.repo.insert(key);
       const ends = old.expiresAt && old.expiresAt < graceEndsAt ? old.expiresAt : graceEndsAt;
-      await this.repo.update(workspaceId, old.id, graceHours === 0 ? { revokedAt: now, rotatedTo: key.id } : { expiresAt: ends, rotatedTo: key.id });
+      const patch = graceHours === 0 ? { revokedAt: now, rotatedTo: key.id } : { expiresAt: ends, rotatedTo: key.id };
+      if (!(await this.repo.updateIfActive(workspaceId, old.id, patch))) throw ApiError.conflict('This key was rotated or revoked meanwhile: only an active key can be rotated.');
       return { key, secret, graceEndsAt: ends };
     });
     // Every process must re-read the old key: its expiry changed.

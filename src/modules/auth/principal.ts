@@ -63,6 +63,16 @@ export function userIdOf(principal: Principal): string {
   return principal.userId;
 }
 
+/**
+ * The user behind a credential, for routes that reach across workspaces (my invitations): a
+ * credential bound to one workspace (a pinned PAT, a login bound to a workspace) gets 403.
+ */
+export function unboundUserIdOf(principal: Principal): string {
+  const userId = userIdOf(principal);
+  if (principal.boundWorkspaceId) throw ApiError.forbidden('This credential is bound to one workspace; this route reaches across workspaces.');
+  return userId;
+}
+
 /** The group under which resolved workspace access is cached; dropping it forgets the workspace everywhere. */
 export function accessCacheGroup(workspaceId: string): string {
   return `access:${workspaceId}`;

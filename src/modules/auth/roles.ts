@@ -27,9 +27,9 @@ const BUILT_IN_RANK: Record<BuiltInRole, number> = { owner: 4, admin: 3, member:
 /** A custom role ranks below admin and above member: it may hold write scopes a member lacks. */
 const CUSTOM_RANK = 2.5;
 
-/** How high a role stands (owner > admin > custom > member > viewer); no role (an API key) ranks as admin. */
+/** How high a role stands (owner > admin > custom > member > viewer); no role ranks below all. */
 export function rankOf(role: string | null): number {
-  if (role === null) return BUILT_IN_RANK.admin;
+  if (role === null) return 0;
   return isBuiltInRole(role) ? BUILT_IN_RANK[role] : CUSTOM_RANK;
 }
 

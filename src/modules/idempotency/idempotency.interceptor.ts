@@ -60,6 +60,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<IdemRequest>();
     if (context.getType() !== 'http' || !MUTATING.has(req.method)) return next.handle();
+    // Only for a caller that authenticated: without a credential the only owner would be the
+    // client address, which callers behind one NAT or proxy share, and public routes (login,
+    // refresh) answer with secrets that one of them must never replay to another.
+    if (!req.principal) return next.handle();
     // Seed 000 documents X-Request-Id as the key for safe retries: without Idempotency-Key, a
     // write's own (sane) X-Request-Id plays its part, with the same rules and the same store.
     const key = header(req, 'idempotency-key') ?? callerRequestId(req.headers);

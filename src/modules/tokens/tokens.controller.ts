@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { assertCanDelegate } from '../auth/delegation';
+import { assertCanDelegate, mintedExpiry } from '../auth/delegation';
 import { CurrentPrincipal, Principal, userIdOf } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -53,7 +53,8 @@ export class TokensController {
     if (principal.boundWorkspaceId && workspaceId !== principal.boundWorkspaceId) {
       throw ApiError.forbidden('This credential is bound to one workspace: pin the new token to it (workspace_id).');
     }
-    const { token, secret } = await this.tokens.create(userId, { ...body, workspaceId });
+    const expiresAt = mintedExpiry(principal, body.expires_at ? new Date(body.expires_at) : null);
+    const { token, secret } = await this.tokens.create(userId, { ...body, expires_at: expiresAt?.toISOString(), workspaceId });
     return { ...presentToken(token), token: secret };
   }
 

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError, isId, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentPrincipal, CurrentWorkspace, Principal, userIdOf, WorkspaceAccess } from '../auth/principal';
+import { CurrentPrincipal, CurrentWorkspace, Principal, unboundUserIdOf, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { InvitationsService } from './invitations.service';
 import { InvitationDto, MemberDto, presentInvitation, presentMember } from './workspace.presenter';
@@ -36,12 +36,12 @@ export class WorkspaceInvitationsController {
 
   // members:write, like the invitation itself: whoever may invite may take an invitation back.
   @Delete(':invitation_id')
-  @ApiOperation({ summary: 'Withdraw a pending invitation', description: 'Needs members:write, the scope that sent it.' })
+  @ApiOperation({ summary: 'Withdraw a pending invitation', description: 'Needs members:write, the scope that sent it, and the power to grant its role (403 otherwise).' })
   @Authenticated({ scopes: [Scope.MembersWrite], workspace: { param: 'id' } })
   @Audited('member.invitation_withdrawn', 'invitation')
-  @Returns(null, 'Invitation withdrawn.', { status: 204, errors: [404] })
-  async withdraw(@CurrentWorkspace() ws: WorkspaceAccess, @Param('invitation_id') id: string): Promise<void> {
-    await this.invitations.withdraw(ws.id, invitationIdParam(id));
+  @Returns(null, 'Invitation withdrawn.', { status: 204, errors: [403, 404] })
+  async withdraw(@CurrentPrincipal() principal: Principal, @Param('invitation_id') id: string): Promise<void> {
+    await this.invitations.withdraw(principal, invitationIdParam(id));
   }
 }
 
@@ -55,7 +55,7 @@ export class MyInvitationsController {
   @Authenticated({ scopes: [Scope.UsersRead] })
   @Returns(InvitationDto, 'Invitations fetched.', { list: true })
   async list(@CurrentPrincipal() principal: Principal, @ListParams(INVITATION_LIST) list: ListQuery): Promise<Page<InvitationDto>> {
-    return (await this.invitations.listForUser(userIdOf(principal), list)).map(presentInvitation);
+    return (await this.invitations.listForUser(unboundUserIdOf(principal), list)).map(presentInvitation);
   }
 
   @Post(':invitation_id/accept')
@@ -65,7 +65,7 @@ export class MyInvitationsController {
   @Audited('member.invitation_accepted', 'invitation')
   @Returns(MemberDto, 'Invitation accepted.', { errors: [403, 404, 409] })
   async accept(@CurrentPrincipal() principal: Principal, @Param('invitation_id') id: string): Promise<MemberDto> {
-    return presentMember(await this.invitations.accept(userIdOf(principal), invitationIdParam(id)));
+    return presentMember(await this.invitations.accept(unboundUserIdOf(principal), invitationIdParam(id)));
   }
 
   @Post(':invitation_id/decline')
@@ -74,6 +74,6 @@ export class MyInvitationsController {
   @Audited('member.invitation_declined', 'invitation')
   @Returns(null, 'Invitation declined.', { status: 204, errors: [404, 409] })
   async decline(@CurrentPrincipal() principal: Principal, @Param('invitation_id') id: string): Promise<void> {
-    await this.invitations.decline(userIdOf(principal), invitationIdParam(id));
+    await this.invitations.decline(unboundUserIdOf(principal), invitationIdParam(id));
   }
 }

@@ -45,6 +45,8 @@ export class InvitationsService implements OnModuleInit {
   async invite(principal: Principal, email: string, role: string): Promise<InvitationEntity> {
     const ws = workspaceOf(principal);
     await this.members.assertCanGrant(principal, role);
+    // A key's invitation is its maker's: acceptance checks that they may still grant the role.
+    const inviter = await this.members.actor(principal);
     const user = await this.users.findByEmail(email.trim());
     if (!user) throw ApiError.validation({ email: ['no account uses this e-mail; create it with POST /api/v1/users'] });
     const now = new Date();
@@ -55,7 +57,7 @@ export class InvitationsService implements OnModuleInit {
       email: user.email,
       role,
       status: 'pending',
-      invitedBy: principal.userId,
+      invitedBy: inviter.userId,
       expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
       createdAt: now,
       updatedAt: now,
@@ -80,9 +82,13 @@ export class InvitationsService implements OnModuleInit {
     return this.repo.listPendingInWorkspace(workspaceId, list);
   }
 
-  async withdraw(workspaceId: string, id: string): Promise<void> {
-    const invitation = await this.repo.findInWorkspace(workspaceId, id);
-    if (!invitation || !(await this.repo.close(id, 'withdrawn'))) throw ApiError.notFound('Invitation');
+  /** Withdrawing is refused to whoever could not have sent it (an owner's invitation to owner stays an owner's). */
+  async withdraw(principal: Principal, id: string): Promise<void> {
+    const ws = workspaceOf(principal);
+    const invitation = await this.repo.findInWorkspace(ws.id, id);
+    if (!invitation) throw ApiError.notFound('Invitation');
+    await this.members.assertCanGrant(principal, invitation.role);
+    if (!(await this.repo.close(id, 'withdrawn'))) throw ApiError.notFound('Invitation');
   }
 
   listForUser(userId: string, list: ListQuery): Promise<Page<InvitationEntity>> {
@@ -98,7 +104,7 @@ export class InvitationsService implements OnModuleInit {
         // The same lock as a workspace's e-mail change: it sees this membership or runs after it.
         await this.users.lockForUpdate(userId);
         if (!(await this.repo.close(id, 'accepted'))) throw this.notOpen();
-        await this.members.assertRoleStillExists(workspace.id, invitation.role);
+        await this.members.assertInvitationStillGrantable(workspace.id, invitation.invitedBy, invitation.role);
         return this.members.join({ id: workspace.id, tier: workspace.tier }, userId, invitation.role);
       })
       .finally(() => this.workspaces.invalidateAccess(workspace.id));

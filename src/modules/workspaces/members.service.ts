@@ -3,6 +3,7 @@ import { ApiError, ListQuery, Page } from '@tessera/common';
 import { isUniqueViolation, Outbox } from '@tessera/database';
 import { EntitlementsService, WorkspaceRef } from '../entitlements/entitlements.service';
 import { assertCanDelegate } from '../auth/delegation';
+import { expand, grants } from '../auth/scopes';
 import { Principal, WorkspaceAccess } from '../auth/principal';
 import { outranksForAccount, rankOf } from '../auth/roles';
 import { RolesService } from '../roles/roles.service';
@@ -77,9 +78,31 @@ export class MembersService implements OnModuleInit {
     return member;
   }
 
-  /** 409 when the role of an open invitation was deleted since it was sent. */
-  async assertRoleStillExists(workspaceId: string, role: string): Promise<void> {
-    if (!(await this.roles.scopesOf(workspaceId, role))) throw ApiError.conflict('The role of this invitation no longer exists: ask for a new invitation.');
+  /**
+   * At acceptance, 409 unless the invitation could still be sent: its role exists, and whoever
+   * sent it is still a member whose role may grant it (a demoted or departed inviter's open
+   * invitations grant nothing beyond what they hold now).
+   */
+  async assertInvitationStillGrantable(workspaceId: string, inviterId: string | null, role: string): Promise<void> {
+    const scopes = await this.roles.scopesOf(workspaceId, role);
+    if (!scopes) throw ApiError.conflict('The role of this invitation no longer exists: ask for a new invitation.');
+    const inviter = inviterId ? await this.repo.findMember(workspaceId, inviterId) : null;
+    const inviterScopes = inviter ? await this.roles.scopesOf(workspaceId, inviter.role) : null;
+    const grantable = !!inviterScopes && (role !== 'owner' || inviter!.role === 'owner') && expand(scopes).every((s) => grants(inviterScopes, s));
+    if (!grantable) throw ApiError.conflict('Whoever sent this invitation may no longer grant its role: ask for a new invitation.');
+  }
+
+  /**
+   * Who acts, for the rules about rank: a user as their role in the workspace; a workspace API key
+   * as the member who made it (or last rotated it) stands today, never above admin, so a key never
+   * outranks its maker, and a maker who left leaves a key that outranks nobody.
+   */
+  async actor(principal: Principal): Promise<{ userId: string | null; role: string | null }> {
+    const ws = workspaceOf(principal);
+    if (principal.kind !== 'api_key') return { userId: principal.userId, role: ws.role };
+    const maker = await this.repo.apiKeyMaker(ws.id, principal.credentialId);
+    if (!maker) return { userId: null, role: null };
+    return { userId: maker.userId, role: maker.role === 'owner' ? 'admin' : maker.role };
   }
 
   isMember(workspaceId: string, userId: string): Promise<boolean> {
@@ -103,77 +126,77 @@ export class MembersService implements OnModuleInit {
   async changeRole(principal: Principal, userId: string, role: string): Promise<MembershipEntity> {
     const ws = workspaceOf(principal);
     await this.assertCanGrant(principal, role);
-    return this.repo.transaction(async () => {
-      const member = await this.get(ws.id, userId);
-      if (member.role === role) return member;
-      if (member.role === 'owner' || role === 'owner') this.assertOwner(ws);
-      this.assertNotOutranked(ws, member);
-      if (userId === principal.userId && rankOf(role) > rankOf(member.role)) throw ApiError.forbidden('You cannot raise your own role.');
-      if (member.role === 'owner') await this.assertAnotherOwner(ws.id);
-      await this.repo.updateMemberRole(ws.id, userId, role);
-      return this.get(ws.id, userId);
-    }).finally(() => this.workspaces.invalidateAccess(ws.id));
+    const actor = await this.actor(principal);
+    return this.repo.transaction(() => this.setRole(ws, actor, userId, role)).finally(() => this.workspaces.invalidateAccess(ws.id));
+  }
+
+  /** Inside the caller's transaction; the caller drops the access cache after it commits (Redis never waits inside a transaction). */
+  private async setRole(ws: WorkspaceAccess, actor: { userId: string | null; role: string | null }, userId: string, role: string): Promise<MembershipEntity> {
+    const member = await this.get(ws.id, userId);
+    if (member.role === role) return member;
+    if (member.role === 'owner' || role === 'owner') this.assertOwner(ws);
+    this.assertNotOutranked(actor.role, member);
+    if (userId === actor.userId && rankOf(role) > rankOf(member.role)) throw ApiError.forbidden('You cannot raise your own role.');
+    if (member.role === 'owner') await this.assertAnotherOwner(ws.id);
+    await this.repo.updateMemberRole(ws.id, userId, role);
+    return this.get(ws.id, userId);
   }
 
   async remove(principal: Principal, userId: string): Promise<void> {
     const ws = workspaceOf(principal);
+    const actor = await this.actor(principal);
     await this.repo.transaction(async () => {
       const member = await this.get(ws.id, userId);
       if (member.role === 'owner') {
         this.assertOwner(ws);
         await this.assertAnotherOwner(ws.id);
       }
-      this.assertNotOutranked(ws, member);
+      this.assertNotOutranked(actor.role, member);
       await this.repo.deleteMember(ws.id, userId);
       await this.outbox.write({ workspaceId: ws.id, type: 'member.removed', data: { ...presentMember(member) } });
     }).finally(() => this.workspaces.invalidateAccess(ws.id));
   }
 
   /**
-   * Updates the account of a member (name, e-mail) and, when given, the role. A new e-mail is
-   * allowed only for an account that belongs to this workspace alone and that the caller
-   * outranks: the e-mail is the key to the account (password reset), and it is global.
+   * Updates the account of a member (name, e-mail) and, when given, the role. The name and the
+   * e-mail are the account's, shared by every workspace it belongs to (and the e-mail is the key
+   * to it: password reset), so a workspace changes them only for an account that belongs to it
+   * alone, that the caller outranks, and that is no platform operator.
    */
   async updateUser(principal: Principal, userId: string, patch: { name?: string; email?: string; role?: string }): Promise<MembershipEntity> {
     const ws = workspaceOf(principal);
     const member = await this.get(ws.id, userId);
     const newEmail = patch.email?.trim().toLowerCase();
     const emailChanges = newEmail !== undefined && newEmail !== member.user!.email;
-    if (emailChanges && !outranksForAccount(await this.accountRankRole(principal), member.role)) {
-      throw ApiError.forbidden('Only a role that outranks this user may change its e-mail; the user changes it in PATCH /api/v1/me.');
+    const nameChanges = patch.name !== undefined && patch.name.trim() !== member.user!.name;
+    const accountChanges = emailChanges || nameChanges;
+    const actor = await this.actor(principal);
+    if (accountChanges && (!outranksForAccount(actor.role, member.role) || (await this.users.isOperator(userId)))) {
+      throw ApiError.forbidden("Only a role that outranks this user may change its name or e-mail; the user changes them in PATCH /api/v1/me.");
     }
-    // One transaction: a refused e-mail leaves the role unchanged too.
+    // One transaction: a refused account change leaves the role unchanged too.
     await this.repo
       .transaction(async () => {
-        if (emailChanges) {
+        if (accountChanges) {
           // The account row is locked so that no invitation is accepted between the count and the change.
           await this.users.lockForUpdate(userId);
           if ((await this.repo.countMembershipsOfUser(userId)) > 1) {
-            throw ApiError.forbidden('This account belongs to other workspaces too: only its owner can change its e-mail.');
+            throw ApiError.forbidden('This account belongs to other workspaces too: only its owner can change its name or e-mail.');
           }
         }
-        if (patch.role !== undefined) await this.changeRole(principal, userId, patch.role);
-        if (patch.name !== undefined || emailChanges) await this.users.updateProfile(userId, { name: patch.name, email: emailChanges ? newEmail : undefined });
+        if (patch.role !== undefined) {
+          await this.assertCanGrant(principal, patch.role);
+          await this.setRole(ws, actor, userId, patch.role);
+        }
+        if (accountChanges) await this.users.updateProfile(userId, { name: nameChanges ? patch.name : undefined, email: emailChanges ? newEmail : undefined });
       })
       .finally(() => this.workspaces.invalidateAccess(ws.id));
     return this.get(ws.id, userId);
   }
 
-  /**
-   * The role that ranks the caller for account changes. A workspace API key (seed 001's PUT
-   * /users) stands where the member who made it stands today, never above admin: a key never
-   * outranks its maker, and a maker who left the workspace leaves a key that outranks nobody.
-   */
-  private async accountRankRole(principal: Principal): Promise<string | null> {
-    const ws = workspaceOf(principal);
-    if (principal.kind !== 'api_key') return ws.role;
-    const makerRole = await this.repo.apiKeyMakerRole(ws.id, principal.credentialId);
-    return makerRole === 'owner' ? 'admin' : makerRole;
-  }
-
   /** Nobody changes or removes a member whose role stands above their own. */
-  private assertNotOutranked(ws: WorkspaceAccess, member: MembershipEntity): void {
-    if (rankOf(member.role) > rankOf(ws.role)) throw ApiError.forbidden('This member outranks you.');
+  private assertNotOutranked(actorRole: string | null, member: MembershipEntity): void {
+    if (rankOf(member.role) > rankOf(actorRole)) throw ApiError.forbidden('This member outranks you.');
   }
 
   private assertOwner(actor: WorkspaceAccess): void {

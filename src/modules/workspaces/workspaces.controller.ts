@@ -31,7 +31,8 @@ export class WorkspacesController {
     if (principal.kind === 'api_key' && principal.boundWorkspaceId) {
       return (await this.workspaces.listOne(principal.boundWorkspaceId, list)).map((workspace) => presentWorkspace(workspace));
     }
-    const page = await this.workspaces.listForUser(userIdOf(principal), list);
+    // A credential bound to one workspace sees that workspace only.
+    const page = await this.workspaces.listForUser(userIdOf(principal), list, principal.boundWorkspaceId);
     return page.map(({ workspace, role }) => presentWorkspace(workspace, role));
   }
 

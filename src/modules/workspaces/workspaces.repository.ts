@@ -55,15 +55,17 @@ export class WorkspacesRepository {
     return this.workspaces().existsBy({ slug });
   }
 
-  /** Workspaces the user belongs to, with the user's role. */
-  async listForUser(userId: string, list: ListQuery): Promise<Page<{ workspace: WorkspaceEntity; role: string }>> {
+  /** Workspaces the user belongs to (only `onlyWorkspaceId`, when given), with the user's role. */
+  async listForUser(userId: string, list: ListQuery, onlyWorkspaceId: string | null = null): Promise<Page<{ workspace: WorkspaceEntity; role: string }>> {
     const qb = this.workspaces()
       .createQueryBuilder('w')
       .innerJoin(MembershipEntity, 'm', 'm.workspace_id = w.id AND m.user_id = :userId', { userId });
+    if (onlyWorkspaceId) qb.andWhere('w.id = :onlyWorkspaceId', { onlyWorkspaceId });
     if (list.search) qb.andWhere('w.name ILIKE :search', { search: `%${escapeLike(list.search)}%` });
     const page = await paginate(qb, list, WORKSPACE_COLUMNS);
-    // The caller's roles for the whole page in one more query (not one per workspace).
-    const roles = await this.memberships().find({ where: page.items.map((w) => ({ workspaceId: w.id, userId })) });
+    // The caller's roles for the whole page in one more query (not one per workspace); an empty
+    // `where` list would match every membership.
+    const roles = page.items.length ? await this.memberships().find({ where: page.items.map((w) => ({ workspaceId: w.id, userId })) }) : [];
     const roleOf = new Map(roles.map((m) => [m.workspaceId, m.role]));
     return page.map((workspace) => ({ workspace, role: roleOf.get(workspace.id) ?? 'member' }));
   }
@@ -130,14 +132,14 @@ export class WorkspacesRepository {
     await this.memberships().delete({ workspaceId, userId });
   }
 
-  /** The current role, in the key's workspace, of the member who created (or last rotated) an API key. */
-  async apiKeyMakerRole(workspaceId: string, keyId: string): Promise<string | null> {
-    const rows: Array<{ role: string }> = await this.db.query(
-      `SELECT m.role FROM api_keys k JOIN memberships m ON m.workspace_id = k.workspace_id AND m.user_id = k.created_by
+  /** The member who created (or last rotated) an API key, with their current role; null once they left. */
+  async apiKeyMaker(workspaceId: string, keyId: string): Promise<{ userId: string; role: string } | null> {
+    const rows: Array<{ user_id: string; role: string }> = await this.db.query(
+      `SELECT m.user_id, m.role FROM api_keys k JOIN memberships m ON m.workspace_id = k.workspace_id AND m.user_id = k.created_by
         WHERE k.workspace_id = $1 AND k.id = $2`,
       [workspaceId, keyId],
     );
-    return rows[0]?.role ?? null;
+    return rows[0] ? { userId: rows[0].user_id, role: rows[0].role } : null;
   }
 
   /**

@@ -71,8 +71,8 @@ export class WorkspacesService {
     return workspace;
   }
 
-  listForUser(userId: string, list: ListQuery): Promise<Page<{ workspace: WorkspaceEntity; role: string }>> {
-    return this.repo.listForUser(userId, list);
+  listForUser(userId: string, list: ListQuery, onlyWorkspaceId: string | null = null): Promise<Page<{ workspace: WorkspaceEntity; role: string }>> {
+    return this.repo.listForUser(userId, list, onlyWorkspaceId);
   }
 
   listOne(workspaceId: string, list: ListQuery): Promise<Page<WorkspaceEntity>> {
