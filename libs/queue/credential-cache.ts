@@ -82,7 +82,7 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   }
 
   set(hashHex: string, id: string, value: unknown, ttlMs = CredentialCache.TTL_MS): void {
-    if (this.entries.size > 50_000) this.entries.clear();
+    if (this.entries.size > 50_000) this.evict();
     this.entries.set(hashHex, { id, value, until: Date.now() + ttlMs });
   }
 
@@ -150,6 +150,14 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
       this.distrustMarks();
       return fromStore();
     }
+  }
+
+  /** Makes room: expired entries first, then remembered misses (a flood of unknown keys must not push out the keys in use), then all. */
+  private evict(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.entries) if (entry.until < now) this.entries.delete(key);
+    if (this.entries.size > 40_000) for (const [key, entry] of this.entries) if (entry.value === null) this.entries.delete(key);
+    if (this.entries.size > 40_000) this.entries.clear();
   }
 
   private distrustMarks(): void {

@@ -284,3 +284,17 @@ describe('Finding 8: Idempotency-Key on unauthenticated routes is keyed by clien
     expect(replay.body.data?.refresh_token).toBeUndefined();
   });
 });
+
+describe('Finding 9: a token exchanged from a key shares the key\'s idempotency store', () => {
+  it('a browser token from GET /auth/token cannot replay the answer (and its secret) that the key got with an Idempotency-Key [POST /api-keys]', async () => {
+    const owner = await registerAccount(t);
+    const master = await createApiKey(t, owner, { scopes: ['*'] });
+    const body = { name: 'minted once', scopes: ['posts:read'] };
+    const first = await t.http().post('/api/v1/api-keys').set(master.auth).set('Idempotency-Key', 'mint-1').send(body);
+    expect(first.status).toBe(201);
+    const widget = await t.http().get('/api/v1/auth/token').set(master.auth);
+    const replay = await t.http().post('/api/v1/api-keys').set('Authorization', `Bearer ${widget.body.data.access_token}`).set('Idempotency-Key', 'mint-1').send(body);
+    expect(replay.status).toBe(403);
+    expect(JSON.stringify(replay.body)).not.toContain(first.body.data.key);
+  });
+});

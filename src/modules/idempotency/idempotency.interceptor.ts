@@ -3,7 +3,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { catchError, from, mergeMap, Observable, tap, throwError } from 'rxjs';
-import { ApiError, ApiExceptionFilter, callerRequestId, clientIp, ErrorCode, header, ReplayedResponse, RequestLike, routeStatus, seal, unseal } from '@tessera/common';
+import { ApiError, ApiExceptionFilter, callerRequestId, ErrorCode, header, ReplayedResponse, RequestLike, routeStatus, seal, unseal } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthenticatedRequest } from '../auth/principal';
@@ -72,7 +72,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw ApiError.badRequest('Idempotency-Key must be 1 to 255 characters.', { 'Idempotency-Key': ['must be 1 to 255 characters'] });
     }
     const p = req.principal;
-    const owner = p ? `${p.kind}:${p.credentialId}` : `ip:${clientIp(req)}`;
+    // A token exchanged from a key or PAT is a credential of its own: it never replays the key's answers (new secrets among them).
+    const owner = `${p.kind}${p.exchanged ? '-exchanged' : ''}:${p.credentialId}`;
     const redisKey = `tessera:idem:${owner}:${createHash('sha256').update(key).digest('hex')}`;
     const path = this.adapterHost.httpAdapter.getRequestUrl(req);
     // The resolved workspace when the route has one, else the header as sent.

@@ -10,6 +10,15 @@ import { failOpen } from './fail-open';
  * address has spent them, the AuthGuard answers 429 before looking a credential up, so guessing
  * API keys or PATs costs the database nothing.
  */
+/** The first four groups of an IPv6 address, expanded ("2001:db8::1" → "2001:db8:0:0"). */
+export function ipv6Prefix64(ip: string): string {
+  const [head, tail = ''] = ip.split('%')[0].split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':');
+}
+
 @Injectable()
 export class FailedAuthLimiter {
   static readonly LIMIT = 30;
@@ -50,7 +59,10 @@ export class FailedAuthLimiter {
     return this.storage as GcraThrottlerStorage;
   }
 
+  /** One budget per IPv4 address, and per /64 for IPv6 (one subscriber's prefix, which it can walk). */
   private key(ip: string): string {
-    return `auth-failed:${ip}`;
+    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+    if (v4 || !ip.includes(':')) return `auth-failed:${v4 ?? ip}`;
+    return `auth-failed:${ipv6Prefix64(ip)}::/64`;
   }
 }
