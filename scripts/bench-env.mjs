@@ -50,6 +50,8 @@ export function benchEnv(services, adapter = 'express') {
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-123456',
     // Production refuses to boot without one; a throwaway key per run is enough for a benchmark.
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // The benchmark's workspace moves itself to the enterprise tier (its rate limit is not what is measured).
+    SELF_SERVE_TIERS: 'all',
   };
 }
 
