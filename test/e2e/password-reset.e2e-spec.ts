@@ -1,33 +1,19 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerModule } from '../../src/worker.module';
-import { eventually, registerAccount, uniqueEmail } from '../factories/accounts';
-import { startTestApp, testConfig, TestApp } from '../utils/app';
+import { registerAccount, resetTokenFor, uniqueEmail } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 
 let t: TestApp;
 let worker: INestApplicationContext;
 beforeAll(async () => {
   t = await startTestApp();
   // The real worker: it makes the token and "sends" the mail (to the development mailbox).
-  worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig()), { logger: false });
+  worker = await startTestWorker();
 });
 afterAll(async () => {
   await worker?.close();
   await t?.close();
 });
-
-async function resetTokenFor(email: string): Promise<string> {
-  let token = '';
-  const found = await eventually(async () => {
-    const res = await t.http().get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-    const match = /tsr_rst_[A-Za-z0-9_-]+/.exec(res.body.data?.[0]?.text ?? '');
-    token = match?.[0] ?? '';
-    return token !== '';
-  }, 10_000);
-  if (!found) throw new Error('no reset mail arrived');
-  return token;
-}
 
 describe('Password reset [POST /auth/password/forgot, /auth/password/reset]', () => {
   it('forgot answers 202 alike for a known and an unknown address', async () => {
@@ -42,7 +28,7 @@ describe('Password reset [POST /auth/password/forgot, /auth/password/reset]', ()
   it('end to end: the mailed token sets a new password once and ends every session', async () => {
     const a = await registerAccount(t);
     await t.http().post('/api/v1/auth/password/forgot').send({ email: a.user.email });
-    const token = await resetTokenFor(a.user.email);
+    const token = await resetTokenFor(t, a.user.email);
 
     const res = await t.http().post('/api/v1/auth/password/reset').send({ token, password: 'a brand new password' });
     expect(res.status).toBe(200);

@@ -104,3 +104,20 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 3000
     await sleep(50);
   }
 }
+
+/** The text of the newest development-mailbox message to `email` that matches `match` (waits for the worker). */
+export async function mailedText(t: TestApp, email: string, match: RegExp): Promise<string> {
+  let text = '';
+  const found = await eventually(async () => {
+    const res = await t.http().get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
+    text = ((res.body.data ?? []) as Array<{ text: string }>).map((m) => m.text).find((m) => match.test(m)) ?? '';
+    return text !== '';
+  }, 10_000);
+  if (!found) throw new Error(`no mail to ${email} matching ${match}`);
+  return text;
+}
+
+/** The password-reset token the worker mailed to `email`. */
+export async function resetTokenFor(t: TestApp, email: string): Promise<string> {
+  return /tsr_rst_[A-Za-z0-9_-]+/.exec(await mailedText(t, email, /tsr_rst_/))![0];
+}

@@ -1,33 +1,24 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../libs/database';
-import { WorkerModule } from '../../src/worker.module';
-import { createApiKey, createPat, eventually, registerAccount } from '../factories/accounts';
-import { startTestApp, testConfig, TestApp } from '../utils/app';
+import { createApiKey, createPat, eventually, registerAccount, resetTokenFor } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 
 let t: TestApp;
 let worker: INestApplicationContext;
 beforeAll(async () => {
   t = await startTestApp();
   // The real worker makes the reset token and "sends" it to the development mailbox.
-  worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig()), { logger: false });
+  worker = await startTestWorker();
 });
 afterAll(async () => {
   await worker?.close();
   await t?.close();
 });
 
-async function resetTokenFor(email: string): Promise<string> {
+async function forgotAndResetToken(email: string): Promise<string> {
   await t.http().post('/api/v1/auth/password/forgot').send({ email });
-  let token = '';
-  const found = await eventually(async () => {
-    const res = await t.http().get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-    token = /tsr_rst_[A-Za-z0-9_-]+/.exec(res.body.data?.[0]?.text ?? '')?.[0] ?? '';
-    return token !== '';
-  }, 10_000);
-  if (!found) throw new Error('no reset mail arrived');
-  return token;
+  return resetTokenFor(t, email);
 }
 
 interface AuditRow {
@@ -43,7 +34,7 @@ describe('Account recovery [POST /auth/password/reset]', () => {
     const key = await createApiKey(t, a, { scopes: ['users:read'] });
     expect((await t.http().get('/api/v1/users').set('X-Api-Key', pat.token)).status).toBe(200);
 
-    const token = await resetTokenFor(a.user.email);
+    const token = await forgotAndResetToken(a.user.email);
     expect((await t.http().post('/api/v1/auth/password/reset').send({ token, password: 'a brand new password' })).status).toBe(200);
 
     expect((await t.http().get('/api/v1/users').set('X-Api-Key', pat.token)).status).toBe(401);

@@ -1,10 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WorkerModule } from '../../src/worker.module';
-import { Account, addMember, eventually, invite, registerAccount, uniqueEmail } from '../factories/accounts';
-import { startTestApp, testConfig, TestApp } from '../utils/app';
+import { Account, addMember, invite, mailedText, registerAccount, uniqueEmail } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 
 let t: TestApp;
 let worker: INestApplicationContext;
@@ -12,7 +10,7 @@ let pg: Client;
 beforeAll(async () => {
   t = await startTestApp();
   // The real worker sends the invitation and confirmation mails to the development mailbox.
-  worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig()), { logger: false });
+  worker = await startTestWorker();
   pg = new Client({ connectionString: inject('databaseUrl') });
   await pg.connect();
 });
@@ -26,16 +24,7 @@ const members = (ws: string) => `/api/v1/workspaces/${ws}/members`;
 const invitations = (ws: string) => `/api/v1/workspaces/${ws}/invitations`;
 const header = (a: Account) => ({ 'X-Workspace-ID': a.workspace.id });
 
-async function mailTo(email: string, match: RegExp): Promise<string> {
-  let text = '';
-  const found = await eventually(async () => {
-    const res = await t.http().get(`/api/v1/dev/mailbox?to=${encodeURIComponent(email)}`);
-    text = (res.body.data as Array<{ text: string }>).map((m) => m.text).find((m) => match.test(m)) ?? '';
-    return text !== '';
-  }, 10_000);
-  if (!found) throw new Error(`no mail to ${email} matching ${match}`);
-  return text;
-}
+const mailTo = (email: string, match: RegExp) => mailedText(t, email, match);
 
 async function emailOf(a: Account): Promise<string> {
   return (await t.http().get('/api/v1/me').set(a.auth)).body.data.email;

@@ -1,8 +1,10 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { inject } from 'vitest';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
+import { WorkerModule } from '../../src/worker.module';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -40,4 +42,9 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return { app, url, http: () => request(url), close: () => app.close() };
+}
+
+/** Boots the real worker process's module (mail, maintenance): it makes tokens and "sends" mail to the development mailbox. */
+export function startTestWorker(): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig()), { logger: false });
 }
