@@ -134,6 +134,23 @@ export class CredentialCache implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Writes back marks Redis lacks (lost while it was down, or never written by a process that
+   * died first); each restored one is also published, so caches drop the credential.
+   */
+  async restoreMarks(marks: ReadonlyArray<{ id: string; seconds: number }>): Promise<number> {
+    let restored = 0;
+    for (const { id, seconds } of marks) {
+      if (seconds <= 0) continue;
+      if ((await this.redis.set(MARK(id), '1', 'EX', seconds, 'NX')) === 'OK') {
+        restored++;
+        await this.redis.publish(CHANNEL, id);
+      }
+      this.pendingMarks.delete(id);
+    }
+    return restored;
+  }
+
+  /**
    * Whether the id was marked revoked. When Redis does not answer in time (logged), `fromStore`
    * answers instead: the revocation is also in PostgreSQL, and an access token of a revoked
    * session must not come back to life because Redis is down.

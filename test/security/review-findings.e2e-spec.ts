@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalRedis } from '../../libs/queue';
+import { AccessTokensService } from '../../src/modules/auth/access-tokens.service';
 import { BUILT_IN_ROLE_SCOPES } from '../../src/modules/auth/roles';
 import { addMember, createApiKey, createPat, eventually, invite, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp } from '../utils/app';
@@ -267,6 +268,32 @@ describe('Finding 7: revocations made while Redis is down are half-done, and com
         expect((await app.http().get('/api/v1/me').set(a.auth)).status).toBe(401);
       }
     });
+  }, 60_000);
+});
+
+describe('Revocation marks lost with the process that wrote them', () => {
+  it('a logout during a Redis outage, by a process that then dies, is refused by a process that never saw the outage once marks are reconciled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-review-redis-'));
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    let redis = await startLocalRedis({ dir, port, persistent: false });
+    const first = await startTestApp({ REDIS_URL: redis.url });
+    let second: TestApp | undefined;
+    try {
+      const a = await registerAccount(first);
+      await redis.stop();
+      expect((await first.http().post('/api/v1/auth/logout').set(a.auth)).status).toBe(204);
+      // The process that could not write the mark is gone before Redis comes back.
+      await first.app.close();
+      redis = await startLocalRedis({ dir, port, persistent: false });
+      second = await startTestApp({ REDIS_URL: redis.url });
+      await second.app.get(AccessTokensService).reconcileMarks();
+      expect((await second.http().get('/api/v1/me').set(a.auth)).status).toBe(401);
+    } finally {
+      await first.app.close().catch(() => undefined);
+      await second?.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

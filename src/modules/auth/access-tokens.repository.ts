@@ -21,6 +21,26 @@ export class AccessTokensRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Every revocation whose mark must still stand, with the seconds it has left: sessions, API keys
+   * and PATs revoked within `windowSeconds`, and access tokens revoked one by one and not expired.
+   */
+  recentRevocations(windowSeconds: number): Promise<Array<{ id: string; seconds: number }>> {
+    return this.db.query(
+      `SELECT id, CEIL(EXTRACT(EPOCH FROM until - now()))::int AS seconds FROM (
+         SELECT family_id AS id, MAX(revoked_at) + make_interval(secs => $1) AS until FROM refresh_tokens
+          WHERE revoked_at > now() - make_interval(secs => $1) GROUP BY family_id
+         UNION ALL
+         SELECT id, revoked_at + make_interval(secs => $1) FROM api_keys WHERE revoked_at > now() - make_interval(secs => $1)
+         UNION ALL
+         SELECT id, revoked_at + make_interval(secs => $1) FROM personal_access_tokens WHERE revoked_at > now() - make_interval(secs => $1)
+         UNION ALL
+         SELECT 'jti:' || jti, expires_at + interval '60 seconds' FROM revoked_access_tokens WHERE expires_at > now()
+       ) r WHERE until > now()`,
+      [windowSeconds],
+    );
+  }
+
   /** Forgets revocations of tokens that have expired anyway; returns how many. */
   async purgeExpired(now = new Date()): Promise<number> {
     const rows: unknown[] = await this.db.query(`WITH gone AS (DELETE FROM revoked_access_tokens WHERE expires_at < $1 RETURNING 1) SELECT * FROM gone`, [now]);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiError, newId } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
@@ -31,7 +31,12 @@ const accessTokenMark = (jti: string) => `jti:${jti}`;
  * guard relies on; sign-in sessions (the accounts module) and GET /auth/token mint through it.
  */
 @Injectable()
-export class AccessTokensService {
+export class AccessTokensService implements OnModuleInit, OnModuleDestroy {
+  /** How often each process writes back revocation marks Redis may have lost. */
+  static readonly RECONCILE_MS = 30_000;
+  private readonly logger = new Logger(AccessTokensService.name);
+  private reconciler?: NodeJS.Timeout;
+
   constructor(
     private readonly repo: AccessTokensRepository,
     private readonly jwt: JwtService,
@@ -40,6 +45,26 @@ export class AccessTokensService {
     private readonly tokens: TokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.reconciler = setInterval(() => {
+      this.reconcileMarks().catch((err: unknown) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocation marks not reconciled'));
+    }, AccessTokensService.RECONCILE_MS);
+    this.reconciler.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.reconciler);
+  }
+
+  /**
+   * PostgreSQL holds every revocation; Redis holds the marks the request path reads. A mark that
+   * could not be written while Redis was down (by this or any other process, even one that has
+   * since died) is written back here, so a revoked token never comes back to life.
+   */
+  async reconcileMarks(): Promise<number> {
+    return this.revocations.restoreMarks(await this.repo.recentRevocations(revocationMarkSeconds(this.config)));
+  }
 
   /** A signed access token with its own id, valid `expiresIn` seconds (the configured TTL by default). */
   sign(claims: Omit<AccessClaims, 'jti' | 'exp'>, expiresIn = this.config.accessTokenTtlSeconds): Promise<string> {
