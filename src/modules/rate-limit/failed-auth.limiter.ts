@@ -5,11 +5,6 @@ import { GcraThrottlerStorage } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { failOpen } from './fail-open';
 
-/**
- * Failed authentication per client address: 30 a minute (GCRA, refilling one every 2 s). Once an
- * address has spent them, the AuthGuard answers 429 before looking a credential up, so guessing
- * API keys or PATs costs the database nothing.
- */
 /** The first four groups of an IPv6 address, expanded ("2001:db8::1" → "2001:db8:0:0"). */
 export function ipv6Prefix64(ip: string): string {
   const [head, tail = ''] = ip.split('%')[0].split('::');
@@ -19,6 +14,11 @@ export function ipv6Prefix64(ip: string): string {
   return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':');
 }
 
+/**
+ * Failed authentication per client address: 30 a minute (GCRA, refilling one every 2 s). Once an
+ * address has spent them, the AuthGuard answers 429 before looking a credential up, so guessing
+ * API keys or PATs costs the database nothing.
+ */
 @Injectable()
 export class FailedAuthLimiter {
   static readonly LIMIT = 30;
