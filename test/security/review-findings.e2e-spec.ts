@@ -27,7 +27,7 @@ async function customRole(owner: Awaited<ReturnType<typeof registerAccount>>, sc
   return res.body.data.id;
 }
 
-describe('Finding 1: an API key ranks as admin, so a custom-role member outranks admins through a key it mints', () => {
+describe('Review finding 1: an API key ranks as the member who made it, so a key is no way around a rank rule', () => {
   it('a custom role that may not remove an admin removes one with an API key it created [DELETE /workspaces/{id}/members/{user_id}]', async () => {
     const owner = await registerAccount(t);
     const ws = { 'X-Workspace-ID': owner.workspace.id };
@@ -65,7 +65,7 @@ describe('Finding 1: an API key ranks as admin, so a custom-role member outranks
   });
 });
 
-describe('Finding 2: an invitation keeps granting a role its inviter no longer holds', () => {
+describe('Review finding 2: an invitation grants only what its sender may still grant', () => {
   it('an admin demoted to viewer (or removed) after inviting still makes the invitee an admin on accept [POST /me/invitations/{id}/accept]', async () => {
     const owner = await registerAccount(t);
     const admin = await addMember(t, owner, owner.workspace.id, 'admin');
@@ -84,7 +84,7 @@ describe('Finding 2: an invitation keeps granting a role its inviter no longer h
   });
 });
 
-describe('Finding 3: the account name is global, yet any users:write role changes it, even for an owner or an account of other workspaces', () => {
+describe('Review finding 3: the account name follows the account rules (belongs here alone, outranked)', () => {
   it('an admin renames the owner who outranks it [PATCH /users/{id}]', async () => {
     const owner = await registerAccount(t, { name: 'Olivia Owner' });
     const admin = await addMember(t, owner, owner.workspace.id, 'admin');
@@ -109,7 +109,7 @@ describe('Finding 3: the account name is global, yet any users:write role change
   });
 });
 
-describe('Finding 4: a credential with an expiry mints credentials that never expire', () => {
+describe('Review finding 4: a minted credential never outlives the credential that minted it', () => {
   it('a PAT expiring in a minute creates a PAT without expiry [POST /me/tokens]', async () => {
     const a = await registerAccount(t);
     const short = await createPat(t, a, { scopes: ['tokens:write', 'users:read'], expires_at: new Date(Date.now() + 60_000).toISOString() });
@@ -136,7 +136,7 @@ describe('Finding 4: a credential with an expiry mints credentials that never ex
   });
 });
 
-describe('Finding 4b: a 15-minute exchanged token (GET /auth/token, for browser widgets) mints permanent credentials', () => {
+describe('Review finding 4b: a token from GET /auth/token mints no credential', () => {
   it('a JWT exchanged for an API key creates a new API key that never expires [POST /api-keys]', async () => {
     const owner = await registerAccount(t);
     const key = await createApiKey(t, owner, { scopes: ['api-keys:write', 'api-keys:read', 'posts:read'] });
@@ -159,7 +159,7 @@ describe('Finding 4b: a 15-minute exchanged token (GET /auth/token, for browser 
   });
 });
 
-describe('Finding 5: key rotation is not single-shot', () => {
+describe('Review finding 5: a key rotates once, even under concurrent calls', () => {
   it('concurrent rotations with grace 0 of one key all succeed and fork it into many live keys [POST /api-keys/{id}/rotate]', async () => {
     const owner = await registerAccount(t);
     const ws = { 'X-Workspace-ID': owner.workspace.id };
@@ -173,7 +173,7 @@ describe('Finding 5: key rotation is not single-shot', () => {
   });
 });
 
-describe('Finding 6: a PAT pinned to one workspace acts on other workspaces through /me/invitations', () => {
+describe('Review finding 6: a pinned PAT stays within its workspace', () => {
   it('a PAT pinned to workspace A lists and accepts an invitation into workspace B [POST /me/invitations/{id}/accept]', async () => {
     const victim = await registerAccount(t);
     const other = await registerAccount(t);
@@ -199,7 +199,7 @@ describe('Finding 6: a PAT pinned to one workspace acts on other workspaces thro
   });
 });
 
-describe('Finding 7: revocations made while Redis is down are half-done, and come undone when Redis is back', () => {
+describe('Review finding 7: revocations made while Redis is down complete, and stay revoked when Redis is back', () => {
   /** An app on its own Redis, which the test stops and starts again on the same port. */
   async function withOwnRedis(run: (ctx: { app: TestApp; stopRedis: () => Promise<void>; startRedis: () => Promise<void> }) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-review-redis-'));
@@ -271,7 +271,7 @@ describe('Finding 7: revocations made while Redis is down are half-done, and com
   }, 60_000);
 });
 
-describe('Revocation marks lost with the process that wrote them', () => {
+describe('Review finding 7b: revocation marks lost with the process that failed to write them', () => {
   it('a logout during a Redis outage, by a process that then dies, is refused by a process that never saw the outage once marks are reconciled', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-review-redis-'));
     const port = 20000 + Math.floor(Math.random() * 20000);
@@ -297,7 +297,7 @@ describe('Revocation marks lost with the process that wrote them', () => {
   }, 60_000);
 });
 
-describe('Finding 8: Idempotency-Key on unauthenticated routes is keyed by client address, so a replayed refresh skips reuse detection', () => {
+describe('Review finding 8: Idempotency-Key replays nothing on unauthenticated routes', () => {
   it('a stolen, already-rotated refresh token sent again with the same Idempotency-Key returns the new token pair instead of revoking the family [POST /auth/refresh]', async () => {
     const a = await registerAccount(t);
     const key = `refresh-${Date.now()}`;
@@ -312,7 +312,7 @@ describe('Finding 8: Idempotency-Key on unauthenticated routes is keyed by clien
   });
 });
 
-describe('Finding 9: a token exchanged from a key shares the key\'s idempotency store', () => {
+describe('Review finding 9: a token exchanged from a key has an idempotency store of its own', () => {
   it('a browser token from GET /auth/token cannot replay the answer (and its secret) that the key got with an Idempotency-Key [POST /api-keys]', async () => {
     const owner = await registerAccount(t);
     const master = await createApiKey(t, owner, { scopes: ['*'] });
