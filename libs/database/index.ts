@@ -5,3 +5,4 @@ export * from './embedded-postgres';
 export * from './sql';
 export * from './outbox';
 export * from './database';
+export * from './event-types';

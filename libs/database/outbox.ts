@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@tessera/common';
 import { Database } from './database';
+import { EventType, isEventType } from './event-types';
 
 export interface DomainEvent {
   workspaceId: string;
-  /** e.g. post.created */
-  type: string;
+  /** A registered type (event-types.ts): an unregistered one does not compile. */
+  type: EventType;
   data: Record<string, unknown>;
 }
 
@@ -19,6 +20,8 @@ export class Outbox {
    * that caused it was committed. Returns the event id (evt_…).
    */
   async write(event: DomainEvent): Promise<string> {
+    // The type union already refuses a literal; this refuses a value cast past it.
+    if (!isEventType(event.type)) throw new Error(`outbox write of unregistered event type ${String(event.type)}`);
     if (!this.db.inTransaction) throw new Error(`outbox write of ${event.type} outside a transaction`);
     const id = newId('evt');
     await this.db.query(`INSERT INTO events (id, workspace_id, type, data) VALUES ($1, $2, $3, $4)`, [id, event.workspaceId, event.type, JSON.stringify(event.data)]);
