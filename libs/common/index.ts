@@ -14,3 +14,4 @@ export * from './api-headers.middleware';
 export * from './array-page';
 export * from './last-used-throttle';
 export * from './alias-of.decorator';
+export * from './public-url';

@@ -44,4 +44,13 @@ describe(loadConfig.name, () => {
     expect(derived).toHaveLength(32);
     expect(derived).toEqual(loadConfig(base).encryptionKey);
   });
+
+  it('should allow private webhook URLs only outside production', () => {
+    expect(loadConfig(base).webhooksAllowPrivateUrls).toBe(false);
+    expect(loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_URLS: 'true' }).webhooksAllowPrivateUrls).toBe(true);
+    const production = { ...base, NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
+    expect(() => loadConfig({ ...production, WEBHOOKS_ALLOW_PRIVATE_URLS: 'true' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_URLS=true is refused in production/);
+    expect(loadConfig({ ...production, WEBHOOKS_ALLOW_PRIVATE_URLS: 'false' }).webhooksAllowPrivateUrls).toBe(false);
+    expect(() => loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_URLS must be one of/);
+  });
 });

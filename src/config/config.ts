@@ -33,6 +33,8 @@ export interface AppConfig {
   rateLimitEnabled: boolean;
   /** Tiers a tenant may pick itself; any other is set by a platform operator. */
   selfServeTiers: readonly Tier[];
+  /** Webhook URLs may be http:// and private or loopback addresses: development and tests only. */
+  webhooksAllowPrivateUrls: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -109,6 +111,13 @@ function encryptionKeyOf(env: Env, nodeEnv: AppConfig['nodeEnv'], jwtSecret: str
   return deriveKey32(jwtSecret, 'tessera/encryption-key/v1');
 }
 
+/** WEBHOOKS_ALLOW_PRIVATE_URLS: in production it would let any tenant reach the internal network. */
+function webhooksAllowPrivateUrls(env: Env, nodeEnv: AppConfig['nodeEnv']): boolean {
+  const allow = oneOf(env, 'WEBHOOKS_ALLOW_PRIVATE_URLS', ['true', 'false'] as const, 'false') === 'true';
+  if (allow && nodeEnv === 'production') throw new ConfigError('WEBHOOKS_ALLOW_PRIVATE_URLS=true is refused in production: it lets webhooks reach private and loopback addresses');
+  return allow;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -141,6 +150,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailFrom: env.MAIL_FROM || 'Tessera <no-reply@tessera.local>',
     rateLimitEnabled: oneOf(env, 'RATE_LIMIT_ENABLED', ['true', 'false'] as const, 'true') === 'true',
     selfServeTiers: tiers(env, 'SELF_SERVE_TIERS', 'free'),
+    webhooksAllowPrivateUrls: webhooksAllowPrivateUrls(env, nodeEnv),
   };
 }
 
