@@ -22,6 +22,7 @@ import { MailModule } from './modules/mail/mail.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
 /** The API process. */
@@ -46,6 +47,7 @@ export class AppModule implements NestModule {
         RateLimitModule,
         EntitlementsModule,
         PostsModule,
+        WebhooksModule,
         AdminModule,
       ],
       providers: [

@@ -5,6 +5,7 @@ import { PostsEventsEntitlements1764000200000 } from './migrations/1764000200000
 import { Invitations1764000300000 } from './migrations/1764000300000-invitations';
 import { PlatformOperators1764000400000 } from './migrations/1764000400000-platform-operators';
 import { RevokedAccessTokens1764000500000 } from './migrations/1764000500000-revoked-access-tokens';
+import { Webhooks1764000600000 } from './migrations/1764000600000-webhooks';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -14,6 +15,7 @@ export const migrations = [
   Invitations1764000300000,
   PlatformOperators1764000400000,
   RevokedAccessTokens1764000500000,
+  Webhooks1764000600000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */
