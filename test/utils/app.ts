@@ -19,8 +19,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     PORT: '0',
     // Most suites make many requests from one address; test/e2e/rate-limits turns limits on.
     RATE_LIMIT_ENABLED: 'false',
-    // Webhook receivers in tests listen on 127.0.0.1; test/e2e/webhooks turns it off to check the refusals.
-    WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
+    // Webhook receivers in tests listen on 127.0.0.1; test/e2e/webhooks turns it off to check the
+    // refusals. Production refuses to boot with it, so a suite booting production goes without.
+    ...(overrides.NODE_ENV === 'production' ? {} : { WEBHOOKS_ALLOW_PRIVATE_URLS: 'true' }),
     // npm test runs the whole suite once more with a pool of one connection: any code path that
     // needs a second connection while holding one then fails instead of passing by luck.
     ...(process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX } : {}),
