@@ -36,22 +36,24 @@ describe('Liveness under a burst bigger than the pool', () => {
     const key = await createApiKey(t, owner, { scopes: ['posts:*'] });
     const http = () => t.http();
     const requests = Array.from({ length: 200 }, (_, i) => {
-      switch (i % 6) {
+      switch (i % 7) {
         case 0:
           return http().post('/api/v1/users').set(owner.auth).set(ws).send({ name: `User ${i}`, email: `burst-${i}-${owner.user.id.slice(-6)}@example.test`, password: 'correct horse battery' });
         case 1:
-          return http().post(`/api/v1/workspaces/${owner.workspace.id}/members`).set(owner.auth).send({ email: invitees[Math.floor(i / 6)].user.email, role: 'member' });
+          return http().post(`/api/v1/workspaces/${owner.workspace.id}/members`).set(owner.auth).send({ email: invitees[Math.floor(i / 7)].user.email, role: 'member' });
         case 2:
           return http().post('/api/v1/posts').set(key.auth).send({ title: `Post ${i}` });
         case 3:
           return http().post('/api/v1/workspaces').set(owner.auth).send({ name: `Burst ${i}` });
         case 4:
           return http().post('/api/v1/api-keys').set(owner.auth).set(ws).send({ name: `Key ${i}`, scopes: ['posts:read'] });
+        case 5:
+          return http().post('/api/v1/webhooks').set(owner.auth).set(ws).send({ url: `http://127.0.0.1:9/hook-${i}`, events: ['post.*'] });
         default:
           return http().post('/api/v1/roles').set(owner.auth).set(ws).send({ name: `Role ${i}`, scopes: ['posts:read'] });
       }
     });
-    const results = await Promise.all(requests.map((r, i) => r.timeout(30_000).then((res) => ({ route: i % 6, status: res.status, code: res.body?.code as string }))));
+    const results = await Promise.all(requests.map((r, i) => r.timeout(30_000).then((res) => ({ route: i % 7, status: res.status, code: res.body?.code as string }))));
     const failures = results.filter((r) => ![200, 201].includes(r.status));
     expect(failures).toEqual([]);
     const after = await t.http().get('/api/v1/workspaces?per_page=1').set(owner.auth).timeout(1_000);
