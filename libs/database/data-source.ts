@@ -6,6 +6,7 @@ import { Invitations1764000300000 } from './migrations/1764000300000-invitations
 import { PlatformOperators1764000400000 } from './migrations/1764000400000-platform-operators';
 import { RevokedAccessTokens1764000500000 } from './migrations/1764000500000-revoked-access-tokens';
 import { Webhooks1764000600000 } from './migrations/1764000600000-webhooks';
+import { WebhookDeliveries1764000700000 } from './migrations/1764000700000-webhook-deliveries';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -16,6 +17,7 @@ export const migrations = [
   PlatformOperators1764000400000,
   RevokedAccessTokens1764000500000,
   Webhooks1764000600000,
+  WebhookDeliveries1764000700000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

@@ -53,4 +53,12 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ ...production, WEBHOOKS_ALLOW_PRIVATE_URLS: 'false' }).webhooksAllowPrivateUrls).toBe(false);
     expect(() => loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_URLS must be one of/);
   });
+
+  it('should take the webhook retry schedule and refuse a job lock that the HTTP timeout could outlast', () => {
+    expect(loadConfig(base).webhooks).toMatchObject({ timeoutMs: 15_000, retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000], lockDurationMs: 60_000 });
+    expect(loadConfig({ ...base, WEBHOOKS_RETRY_SCHEDULE: '0.2, 0.5,1' }).webhooks.retrySchedule).toEqual([0.2, 0.5, 1]);
+    expect(() => loadConfig({ ...base, WEBHOOKS_RETRY_SCHEDULE: '1,soon' })).toThrow(/^WEBHOOKS_RETRY_SCHEDULE/);
+    expect(() => loadConfig({ ...base, WEBHOOKS_TIMEOUT_MS: '30000', WEBHOOKS_LOCK_MS: '40000' })).toThrow(/WEBHOOKS_LOCK_MS \(40000\) must exceed WEBHOOKS_TIMEOUT_MS \(30000\)/);
+    expect(loadConfig({ ...base, WEBHOOKS_TIMEOUT_MS: '60000' }).webhooks.lockDurationMs).toBe(90_000);
+  });
 });

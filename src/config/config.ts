@@ -35,6 +35,56 @@ export interface AppConfig {
   selfServeTiers: readonly Tier[];
   /** Webhook URLs may be http:// and private or loopback addresses: development and tests only. */
   webhooksAllowPrivateUrls: boolean;
+  webhooks: WebhookSettings;
+}
+
+/** How the worker delivers webhooks. */
+export interface WebhookSettings {
+  /** One delivery attempt, connection to last byte (WEBHOOKS_TIMEOUT_MS, 15 s). */
+  timeoutMs: number;
+  /** Delay before each retry, in seconds (WEBHOOKS_RETRY_SCHEDULE; Svix's by default). Its length is the number of retries. */
+  retrySchedule: number[];
+  /** Deliveries, attempts and relayed events older than this are purged (WEBHOOKS_RETENTION_DAYS, 30). */
+  retentionDays: number;
+  /** An endpoint failing with no success for this long is disabled (WEBHOOKS_DISABLE_AFTER_HOURS, 120 = 5 days). */
+  disableAfterHours: number;
+  /** Delivery jobs one worker process runs at once (WEBHOOKS_CONCURRENCY, 100); each endpoint is capped by its max_in_flight. */
+  concurrency: number;
+  /** BullMQ lock of a delivery job (WEBHOOKS_LOCK_MS, 60 s): must outlast timeoutMs by a margin, or a stalled-job re-run could send twice. */
+  lockDurationMs: number;
+}
+
+/** Svix's schedule: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+/** What a delivery job's lock must exceed the HTTP timeout by. */
+export const WEBHOOK_LOCK_MARGIN_MS = 15_000;
+
+function retrySchedule(env: Env): number[] {
+  const v = env.WEBHOOKS_RETRY_SCHEDULE;
+  if (v === undefined || v.trim() === '') return [...DEFAULT_RETRY_SCHEDULE];
+  const list = v.split(',').map((s) => s.trim());
+  if (list.length > 20 || !list.every((s) => /^\d+(\.\d+)?$/.test(s) && Number(s) <= 86_400)) {
+    throw new ConfigError(`WEBHOOKS_RETRY_SCHEDULE must be a comma list of at most 20 delays in seconds, each at most 86400 (got "${v}")`);
+  }
+  return list.map(Number);
+}
+
+function webhookSettings(env: Env): WebhookSettings {
+  const timeoutMs = int(env, 'WEBHOOKS_TIMEOUT_MS', 15_000, 100, 120_000);
+  const lockDurationMs = int(env, 'WEBHOOKS_LOCK_MS', Math.max(60_000, timeoutMs + 2 * WEBHOOK_LOCK_MARGIN_MS), 1_000, 3_600_000);
+  if (lockDurationMs < timeoutMs + WEBHOOK_LOCK_MARGIN_MS) {
+    throw new ConfigError(
+      `WEBHOOKS_LOCK_MS (${lockDurationMs}) must exceed WEBHOOKS_TIMEOUT_MS (${timeoutMs}) by at least ${WEBHOOK_LOCK_MARGIN_MS} ms: a job lock that lapses mid-request lets a second worker send the same delivery again`,
+    );
+  }
+  return {
+    timeoutMs,
+    retrySchedule: retrySchedule(env),
+    retentionDays: int(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650),
+    disableAfterHours: int(env, 'WEBHOOKS_DISABLE_AFTER_HOURS', 120, 1, 8760),
+    concurrency: int(env, 'WEBHOOKS_CONCURRENCY', 100, 1, 1000),
+    lockDurationMs,
+  };
 }
 
 export class ConfigError extends Error {}
@@ -151,6 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitEnabled: oneOf(env, 'RATE_LIMIT_ENABLED', ['true', 'false'] as const, 'true') === 'true',
     selfServeTiers: tiers(env, 'SELF_SERVE_TIERS', 'free'),
     webhooksAllowPrivateUrls: webhooksAllowPrivateUrls(env, nodeEnv),
+    webhooks: webhookSettings(env),
   };
 }
 

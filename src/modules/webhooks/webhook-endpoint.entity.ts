@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { SignatureScheme } from './signing';
 
 const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };
 
@@ -15,8 +16,18 @@ export class WebhookEndpointEntity {
   @Column('jsonb') headers: Record<string, string>;
   @Column('integer', { name: 'rate_limit_per_second', nullable: true }) rateLimitPerSecond: number | null;
   @Column('integer', { name: 'max_in_flight' }) maxInFlight: number;
-  /** seal(encryptionKey, secret, id): never presented, never logged. */
+  /** hmac-sha256 (Standard Webhooks v1) or ed25519 (v1a). */
+  @Column('text', { name: 'signature_scheme' }) signatureScheme: SignatureScheme;
+  /** seal(encryptionKey, secret, id): whsec_… or, for ed25519, the whsk_ private key. Never presented, never logged. */
   @Column('text', { name: 'secret_sealed' }) secretSealed: string;
+  /** whpk_…: the ed25519 public key receivers verify with; null for hmac-sha256. */
+  @Column('text', { name: 'public_key', nullable: true }) publicKey: string | null;
+  /** The secret before the last rotation, still signing (beside the new one) until previousSecretExpiresAt. */
+  @Column('text', { name: 'previous_secret_sealed', nullable: true }) previousSecretSealed: string | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt: Date | null;
+  /** When the current run of failures (with no success since) began: the auto-disable clock. */
+  @Column('timestamptz', { name: 'failing_since', nullable: true }) failingSince: Date | null;
+  @Column('timestamptz', { name: 'disabled_at', nullable: true }) disabledAt: Date | null;
   @Column('bigint', { name: 'success_count', transformer: bigintAsNumber }) successCount: number;
   @Column('bigint', { name: 'failure_count', transformer: bigintAsNumber }) failureCount: number;
   @Column('integer', { name: 'consecutive_failures' }) consecutiveFailures: number;
