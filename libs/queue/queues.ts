@@ -3,6 +3,8 @@ export const Queues = {
   maintenance: 'maintenance',
   mail: 'mail',
   metering: 'metering',
+  /** One job per webhook delivery (jobId = delivery id), plus the relay and retention ticks. */
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
@@ -13,6 +15,7 @@ export const Jobs = {
   sendInvitation: 'mail.invitation',
   sendEmailChange: 'mail.email-change',
   flushApiCalls: 'metering.flush-api-calls',
+  deliverWebhook: 'webhooks.deliver',
 } as const;
 
 /** The jobs of the mail queue: each is handled by the module that owns what it mails. */
@@ -28,6 +31,8 @@ export interface JobPayloads {
   /** The pending change: the worker makes its token, so no secret waits in Redis. */
   [Jobs.sendEmailChange]: { emailChangeId: string };
   [Jobs.flushApiCalls]: Record<string, never>;
+  /** Only the id: the worker reads the delivery, its event and its endpoint (and the sealed secret) from PostgreSQL. */
+  [Jobs.deliverWebhook]: { deliveryId: string };
 }
 
 /** Defaults for every job: a few retries with exponential backoff, bounded history in Redis. */
