@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule } from '@nestjs/common';
-import type { RedisOptions as BullRedisOptions } from 'bullmq';
+import type { QueueOptions, RedisOptions as BullRedisOptions } from 'bullmq';
 import { defaultJobOptions, QueueName } from './queues';
 import { redisOptions } from './redis';
 
@@ -15,4 +15,13 @@ export function bullModules(redisUrl: string, queues: QueueName[]): DynamicModul
     }),
     ...queues.map((name) => BullModule.registerQueue({ name })),
   ];
+}
+
+/**
+ * Options of a queue an API process only adds to: its own connection fails a command at once
+ * while Redis is unreachable (no offline queue, one retry) instead of holding the request, so the
+ * route can answer 503. Workers keep bullModules' connection, which waits for Redis to return.
+ */
+export function producerQueueOptions(redisUrl: string): Pick<QueueOptions, 'connection'> {
+  return { connection: redisOptions(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }) as BullRedisOptions };
 }

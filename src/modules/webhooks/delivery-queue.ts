@@ -26,7 +26,9 @@ export class DeliveryQueue {
       }
       const state = await job.getState();
       if (state === 'completed' || state === 'failed') {
-        await job.remove();
+        // A concurrent enqueue of the same delivery may have removed (and re-added) it already:
+        // then addBulk below is a no-op for this id, which is what that caller wanted too.
+        await job.remove().catch(() => undefined);
         fresh.push(id);
       } else if (state === 'delayed' && delayMs === 0) {
         await job.promote().catch(() => undefined); // it may have just become active: then it runs anyway
