@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { assignRequestId, configureHttp, ErrorCode, isTrustedProxy, newId } from '@tessera/common';
 import { AppModule } from './app.module';
@@ -38,6 +39,20 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
 }
 
 /**
+ * Fastify's router refuses some URLs before any route runs: a path segment past maxParamLength
+ * (414 by default) or one that does not decode (400). Answered in the envelope; an over-long
+ * segment is no id this API issued, so it is a 404 like any id of the wrong shape.
+ */
+function answerRouterError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const [status, code, message] =
+    err.code === 'FST_ERR_BAD_URL' ? [400, ErrorCode.BAD_REQUEST, 'The request URL is not valid.'] : [404, ErrorCode.NOT_FOUND, 'Resource not found.'];
+  const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: req.id, timestamp: new Date().toISOString() } });
+  reply.header('X-Request-ID', req.id);
+  reply.header('Content-Type', 'application/json; charset=utf-8');
+  reply.code(status).send(body);
+}
+
+/**
  * Builds the API application on the configured HTTP platform. This is the only file that knows
  * whether Express or Fastify runs: everything else uses Nest's adapter-neutral APIs.
  */
@@ -53,6 +68,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       genReqId: (req: Parameters<typeof assignRequestId>[0]) => assignRequestId(req),
       logger: false,
       clientErrorHandler: answerClientError,
+      frameworkErrors: answerRouterError,
     });
     app = await NestFactory.create(module, adapter, { bufferLogs: true });
   } else {
