@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, Logger } from '@nestjs/common';
 import type { QueueOptions, RedisOptions as BullRedisOptions } from 'bullmq';
 import { defaultJobOptions, QueueName } from './queues';
 import { redisOptions } from './redis';
@@ -24,4 +24,16 @@ export function bullModules(redisUrl: string, queues: QueueName[]): DynamicModul
  */
 export function producerQueueOptions(redisUrl: string): Pick<QueueOptions, 'connection'> {
   return { connection: redisOptions(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }) as BullRedisOptions };
+}
+
+/**
+ * Logs a producer queue's connection errors, at most once every 10 s per queue. Without a
+ * listener each reconnection attempt during a Redis outage is an "unhandled error event".
+ */
+export function logQueueErrors(queue: { name: string; on(event: 'error', listener: (err: Error) => void): unknown }, logger: Logger = new Logger('Queue')): void {
+  let last = 0;
+  queue.on('error', (err: Error) => {
+    if (Date.now() - last > 10_000) logger.warn({ queue: queue.name, err: err.message }, 'Redis connection error on a producer queue (retrying)');
+    last = Date.now();
+  });
 }

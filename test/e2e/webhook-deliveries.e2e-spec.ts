@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Account, addMember, createApiKey, registerAccount } from '../factories/accounts';
-import { createEndpoint, insertAttempt, insertDelivery, Receiver, startReceiver, wsHeader as ws } from '../factories/webhooks';
+import { createEndpoint, insertAttempt, insertDelivery, insertFailedDeliveries, Receiver, startReceiver, wsHeader as ws } from '../factories/webhooks';
 import { startTestApp, TestApp, testConfig } from '../utils/app';
 
 let t: TestApp;
@@ -187,6 +187,23 @@ describe('Replay [POST /webhooks/{id}/replay]', () => {
     expect(again.body.data.queued).toBe(1);
     expect((await jobOf(succeeded.id))?.data).toEqual({ deliveryId: succeeded.id });
   });
+
+  it('queues at most 10,000 per call and says more are left; the next call queues the rest', async () => {
+    const a = await registerAccount(t);
+    const endpoint = await createEndpoint(t, a);
+    const ids = await insertFailedDeliveries(t, a, endpoint.id, 10_005, new Date(Date.now() - 60_000));
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const first = await api(a).post(`/webhooks/${endpoint.id}/replay`, { since });
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual({ queued: 10_000, limit: 10_000, has_more: true });
+    const second = await api(a).post(`/webhooks/${endpoint.id}/replay`, { since });
+    expect(second.body.data).toEqual({ queued: 5, limit: 10_000, has_more: false });
+    const pending = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [endpoint.id]);
+    expect(pending[0].n).toBe(10_005);
+    for (const id of [ids[0], ids[5000], ids[10_004]]) expect((await jobOf(id))?.data).toEqual({ deliveryId: id });
+    // Leave the shared queue as it was: these jobs are this test's only.
+    await Promise.all(ids.map((id) => queue.remove(id)));
+  }, 120_000);
 
   it('refuses a bad window or status (422)', async () => {
     const a = await registerAccount(t);

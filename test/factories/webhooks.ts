@@ -47,6 +47,20 @@ export async function insertDelivery(
   return { id, eventId };
 }
 
+/** Many failed deliveries (and their events) to one endpoint in two statements, created `createdAt`. */
+export async function insertFailedDeliveries(t: TestApp, a: Account, endpointId: string, count: number, createdAt: Date): Promise<string[]> {
+  const db = t.app.get(DataSource);
+  const eventIds = Array.from({ length: count }, () => newId('evt', createdAt.getTime()));
+  const ids = Array.from({ length: count }, () => newId('dlv', createdAt.getTime()));
+  await db.query(`INSERT INTO events (id, workspace_id, type, data, created_at, published_at) SELECT e, $2, 'post.created', '{}', $3, $3 FROM unnest($1::text[]) AS e`, [eventIds, a.workspace.id, createdAt]);
+  await db.query(
+    `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, status, attempts, last_status_code, created_at, updated_at, completed_at)
+     SELECT d, $3, $4, e, 'post.created', 'failed', 8, 500, $5, $5, $5 FROM unnest($1::text[], $2::text[]) AS x(d, e)`,
+    [ids, eventIds, a.workspace.id, endpointId, createdAt],
+  );
+  return ids;
+}
+
 export async function insertAttempt(t: TestApp, deliveryId: string, attempt: number, opts: { statusCode?: number | null; body?: string | null; durationMs?: number; error?: string | null; createdAt?: Date } = {}): Promise<void> {
   await t.app.get(DataSource).query(
     `INSERT INTO webhook_attempts (id, delivery_id, attempt, status_code, response_body, duration_ms, error, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

@@ -1,8 +1,9 @@
 import { BullBoardModule, BullBoardServerAdapter } from '@bull-board/nestjs';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module } from '@nestjs/common';
-import { producerQueueOptions, Queues } from '@tessera/queue';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { DynamicModule, Injectable, Module } from '@nestjs/common';
+import { logQueueErrors, producerQueueOptions, Queues } from '@tessera/queue';
+import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthModule } from '../auth/auth.module';
 import { UsersModule } from '../users/users.module';
@@ -10,6 +11,19 @@ import { QueuesDashboardController } from './queues-dashboard.controller';
 import { QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './queues-dashboard.gate';
 
 const DASHBOARD_QUEUES = Object.values(Queues);
+
+/** The dashboard's own queue connections log their errors instead of leaving them unhandled. */
+@Injectable()
+class DashboardQueueErrors {
+  constructor(
+    @InjectQueue(Queues.maintenance) maintenance: Queue,
+    @InjectQueue(Queues.mail) mail: Queue,
+    @InjectQueue(Queues.metering) metering: Queue,
+    @InjectQueue(Queues.webhooks) webhooks: Queue,
+  ) {
+    for (const queue of [maintenance, mail, metering, webhooks]) logQueueErrors(queue);
+  }
+}
 
 /**
  * bull-board over every queue, at /admin/queues, for platform operators (QueuesDashboardGate
@@ -30,7 +44,7 @@ export class QueuesDashboardModule {
         BullBoardModule.forFeature(...DASHBOARD_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
       controllers: [QueuesDashboardController],
-      providers: [QueuesDashboardGate],
+      providers: [QueuesDashboardGate, DashboardQueueErrors],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { JobPayloads, Jobs, Queues } from '@tessera/queue';
+import { JobPayloads, Jobs, logQueueErrors, Queues } from '@tessera/queue';
 import { Queue } from 'bullmq';
 
 /**
@@ -12,7 +12,9 @@ import { Queue } from 'bullmq';
  */
 @Injectable()
 export class DeliveryQueue {
-  constructor(@InjectQueue(Queues.webhooks) private readonly queue: Queue) {}
+  constructor(@InjectQueue(Queues.webhooks) private readonly queue: Queue) {
+    logQueueErrors(queue);
+  }
 
   /** Queues deliveries that have no live job; a finished job of the same id is replaced (manual retry, replay). */
   async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<void> {

@@ -12,7 +12,7 @@ export const REPLAY_CAP = 10_000;
 const ENQUEUE_CHUNK = 500;
 const ENQUEUE_PARALLEL = 4;
 /** How long an enqueue may take before the route answers 503 instead of waiting on Redis. */
-const ENQUEUE_TIMEOUT_MS = 5_000;
+const ENQUEUE_TIMEOUT_MS = 10_000;
 const RETRY_AFTER_SECONDS = 5;
 
 export interface DeliveryDetail {
