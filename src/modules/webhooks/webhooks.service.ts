@@ -118,15 +118,16 @@ export class WebhooksService implements OnModuleInit {
   }
 
   async update(workspaceId: string, id: string, input: Partial<Omit<WebhookInput, 'secret' | 'signature_scheme'>>): Promise<WebhookEndpointEntity> {
-    await this.get(workspaceId, id);
+    const current = await this.get(workspaceId, id);
     if (input.url != null) await this.assertUrl(input.url);
+    const reenabled = input.is_active === true && (!current.isActive || current.disabledAt !== null);
     const patch: WebhookEndpointPatch = {
       ...(input.url != null ? { url: input.url } : {}),
       ...(input.events != null ? { events: [...new Set(input.events)] } : {}),
       ...(input.description != null ? { description: input.description } : {}),
       ...(input.is_active != null ? { isActive: input.is_active } : {}),
       // Re-enabling an endpoint (after a pause or an automatic disable) starts it afresh.
-      ...(input.is_active === true ? { disabledAt: null, disabledReason: null, failingSince: null } : {}),
+      ...(reenabled ? { disabledAt: null, disabledReason: null, failingSince: null } : {}),
       ...(input.headers != null ? { headers: input.headers } : {}),
       ...(input.rate_limit_per_second !== undefined ? { rateLimitPerSecond: input.rate_limit_per_second } : {}),
       ...(input.max_in_flight != null ? { maxInFlight: input.max_in_flight } : {}),
