@@ -188,6 +188,17 @@ describe('Replay [POST /webhooks/{id}/replay]', () => {
     expect((await jobOf(succeeded.id))?.data).toEqual({ deliveryId: succeeded.id });
   });
 
+  it('two concurrent replays of one window queue each delivery once between them', async () => {
+    const a = await registerAccount(t);
+    const endpoint = await createEndpoint(t, a);
+    const ids = await insertFailedDeliveries(t, a, endpoint.id, 40, new Date(Date.now() - 60_000));
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const [one, two] = await Promise.all([api(a).post(`/webhooks/${endpoint.id}/replay`, { since }), api(a).post(`/webhooks/${endpoint.id}/replay`, { since })]);
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(one.body.data.queued + two.body.data.queued).toBe(40);
+    for (const id of ids) expect((await jobOf(id))?.data, id).toEqual({ deliveryId: id });
+  });
+
   it('queues at most 10,000 per call and says more are left; the next call queues the rest', async () => {
     const a = await registerAccount(t);
     const endpoint = await createEndpoint(t, a);
