@@ -22,7 +22,9 @@ export class WebhookWorkerModule {
     Processor(Queues.webhooks, {
       concurrency: config.webhooks.concurrency,
       lockDuration: config.webhooks.lockDurationMs,
-      // A job whose worker died is taken up again after its lock lapses; twice is a pattern, not a crash.
+      // A job whose worker died is taken up again once its lock lapsed, found by a check this often;
+      // stalling twice is a pattern, not a crash (the recovery sweep still re-queues its delivery).
+      stalledInterval: 5_000,
       maxStalledCount: 2,
     })(DeliveryProcessor);
     return {
