@@ -61,7 +61,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => (this.running = null));
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      // A notification that came after drain() last looked must not wait for the poll.
+      if (this.again) this.kick();
+    });
   }
 
   /** Relays until the outbox is empty (or the process stops). */
