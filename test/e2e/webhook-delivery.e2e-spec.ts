@@ -160,6 +160,42 @@ describe('Webhook delivery (worker)', () => {
     expect(await deliveriesOf(ep.id)).toHaveLength(1);
   });
 
+  it('disables an endpoint failing with no success for WEBHOOKS_DISABLE_AFTER_HOURS (event and audit)', async () => {
+    const a = await registerAccount(t);
+    const bad = await receiver(() => ({ status: 503 }));
+    const watcher = await receiver();
+    const ep = await endpoint(a, bad.url);
+    await endpoint(a, watcher.url, { events: ['webhook.endpoint.disabled'] });
+    // Failing for 121 hours already (the default limit is 120).
+    await db.query(`UPDATE webhook_endpoints SET consecutive_failures = 30, failure_count = 30, failing_since = now() - interval '121 hours' WHERE id = $1`, [ep.id]);
+    await createPost(a);
+    expect(await eventually(async () => watcher.received.length === 1, 10_000)).toBe(true);
+    expect(payloads(watcher)[0]).toMatchObject({ type: 'webhook.endpoint.disabled', data: { endpoint_id: ep.id, reason: 'consecutive_failures' } });
+    expect(await endpointRow(ep.id)).toMatchObject({ is_active: false, disabled_reason: 'failing with no success for 120 hours', consecutive_failures: 31 });
+    expect(await eventually(async () => (await deliveriesOf(ep.id))[0]?.status === 'failed', 5_000)).toBe(true);
+    expect(bad.received).toHaveLength(1);
+    expect((await deliveriesOf(ep.id))[0].last_error).toMatch(/^not attempted: endpoint disabled/);
+    const audit = await db.query(`SELECT action, actor_type, metadata FROM audit_logs WHERE workspace_id = $1 AND actor_type = 'system'`, [a.workspace.id]);
+    expect(audit).toMatchObject([{ action: 'webhook.endpoint.disabled', metadata: { reason: 'consecutive_failures', endpoint_id: ep.id } }]);
+  });
+
+  it('announces webhook.endpoint.recovered on the first success after a failing streak', async () => {
+    const a = await registerAccount(t);
+    const r = await receiver();
+    const watcher = await receiver();
+    const ep = await endpoint(a, r.url);
+    await endpoint(a, watcher.url, { events: ['webhook.endpoint.recovered'] });
+    await db.query(`UPDATE webhook_endpoints SET consecutive_failures = 6, failure_count = 6, failing_since = now() - interval '1 hour' WHERE id = $1`, [ep.id]);
+    await createPost(a);
+    expect(await eventually(async () => watcher.received.length === 1, 10_000)).toBe(true);
+    expect(payloads(watcher)[0]).toMatchObject({ type: 'webhook.endpoint.recovered', data: { endpoint_id: ep.id, failures_before: 6 } });
+    expect(await endpointRow(ep.id)).toMatchObject({ consecutive_failures: 0, failing_since: null, success_count: '1', is_active: true });
+    await createPost(a, 'Again');
+    expect(await eventually(async () => r.received.length === 2, 10_000)).toBe(true);
+    await sleep(300);
+    expect(watcher.received).toHaveLength(1);
+  });
+
   it('honours Retry-After on 429 over the shorter schedule', async () => {
     const a = await registerAccount(t);
     const r = await receiver((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
