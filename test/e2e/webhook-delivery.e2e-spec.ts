@@ -304,7 +304,8 @@ describe('Webhook delivery (worker)', () => {
     const times = paced.received.map((x) => x.at).sort((x, y) => x - y);
     // 5 a second, evenly spaced: 10 deliveries span at least 9 intervals of 200 ms.
     expect(times[9] - times[0]).toBeGreaterThanOrEqual(1_600);
-    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5] - times[i]).toBeGreaterThanOrEqual(900);
+    // 6 consecutive arrivals span 5 intervals (1 s), less the network's jitter; unlimited, all 10 would come within ~50 ms.
+    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5] - times[i]).toBeGreaterThanOrEqual(800);
     for (const id of [capped.id, limited.id]) expect((await deliveriesOf(id)).every((d) => d.status === 'success' && d.attempts === 1)).toBe(true);
   });
 

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, registerAccount, sleep } from '../factories/accounts';
@@ -8,7 +9,9 @@ import { Receiver, startReceiver } from '../utils/receiver';
 
 /** The slow endpoint answers after 10 s, as in the issue; the timeout lets it. */
 const SLOW_MS = 10_000;
-const SETTINGS = { WEBHOOKS_TIMEOUT_MS: '12000', WEBHOOKS_LOCK_MS: '30000' };
+// A pool of its own size even in the suite's pool-of-one run: this spec measures fairness, which
+// a worker whose 100 jobs share one connection does not have room for (liveness is checked elsewhere).
+const SETTINGS = { WEBHOOKS_TIMEOUT_MS: '12000', WEBHOOKS_LOCK_MS: '30000', DATABASE_POOL_MAX: '10' };
 
 let stack: IsolatedStack;
 let t: TestApp;
@@ -50,8 +53,15 @@ describe('Webhook fairness', () => {
         `INSERT INTO events (id, workspace_id, type, data) SELECT 'evt_slow' || lpad(n::text, 6, '0'), $1, 'post.created', jsonb_build_object('n', n) FROM generate_series(1, 500) n`,
         [a.workspace.id],
       );
-      // The slow endpoint is saturated: its 10 slots (max_in_flight) busy, the other 490 deliveries waiting.
+      // The slow endpoint is saturated: its 10 slots (max_in_flight) busy, the other 490 deliveries
+      // queued behind them (parked in BullMQ's delayed set, holding no worker slot).
       expect(await eventually(async () => slow.inFlight === 10, 15_000)).toBe(true);
+      const redis = new Redis(stack.env.REDIS_URL);
+      try {
+        expect(await eventually(async () => (await redis.zcard(`tessera:webhooks:parked:${slowId}`)) === 490, 15_000)).toBe(true);
+      } finally {
+        await redis.quit();
+      }
       expect((await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1`, [slowId])).rows[0].n).toBe(500);
 
       const committedAt = new Map<string, number>();

@@ -4,11 +4,13 @@ import { Jobs, JobPayloads, Queues } from '@tessera/queue';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig, WEBHOOK_LOCK_MARGIN_MS } from '../../config/config';
 import { DeliveriesRepository } from './deliveries.repository';
-import { EndpointFairness } from './endpoint-fairness';
+import { Admission, EndpointFairness, EndpointLimits } from './endpoint-fairness';
 import { WebhookDeliverer } from './webhook-deliverer';
 
 /** A parked job comes back by itself after this long (plus a spread) if no freed slot woke it first. */
 const PARKED_FALLBACK_MS = 15_000;
+/** How long a parked delivery's endpoint limits are trusted without reading the endpoint again. */
+const PARKED_LIMITS_TTL_MS = 60_000;
 /** Retention runs every hour, in batches of this many rows. */
 const PURGE_EVERY_MS = 3_600_000;
 const PURGE_BATCH = 5_000;
@@ -25,6 +27,8 @@ const PURGE_BATCH = 5_000;
 @Processor(Queues.webhooks)
 export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(DeliveryProcessor.name);
+  /** Parked deliveries of this process → their endpoint's limits, so a wake-up while still full needs no query. */
+  private readonly parkedLimits = new Map<string, { endpoint: EndpointLimits; until: number }>();
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -59,28 +63,52 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   }
 
   private async deliver(job: Job<JobPayloads[typeof Jobs.deliverWebhook]>, token: string | undefined): Promise<string> {
-    const ctx = await this.repo.load(job.data.deliveryId);
-    if (!ctx) return 'gone';
-    if (ctx.status === 'success' || ctx.status === 'failed') return ctx.status;
-    if (!ctx.endpoint.isActive) {
-      await this.deliverer.endForInactiveEndpoint(ctx);
-      return 'endpoint-inactive';
+    const id = job.data.deliveryId;
+    const lease = this.config.webhooks.lockDurationMs;
+    let held = false;
+    // A parked job that wakes asks Redis first, with the limits it saw: while its endpoint is still
+    // full it goes back to sleep without a query, so a long backlog costs the database nothing.
+    const known = this.parkedLimits.get(id);
+    if (known && known.until > Date.now()) {
+      const admission = await this.fairness.acquire(known.endpoint, id, lease);
+      if (admission.kind !== 'granted') return this.waitFor(job, token, admission, known.endpoint);
+      held = true;
     }
-    // Woken before its time (a sweep, a freed slot): back to sleep until the retry is due.
-    if (ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50) {
-      return this.wait(job, token, ctx.nextRetryAt.getTime());
-    }
-    const admission = await this.fairness.acquire(ctx.endpoint, ctx.id, this.config.webhooks.lockDurationMs);
-    if (admission.kind === 'parked') return this.wait(job, token, Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS));
-    if (admission.kind === 'rate') return this.wait(job, token, Date.now() + admission.waitMs);
-    let outcome;
+    this.parkedLimits.delete(id);
+    let endpointId: string | null = known?.endpoint.id ?? null;
     try {
-      outcome = await this.deliverer.attempt(ctx);
+      const ctx = await this.repo.load(id);
+      if (!ctx) return 'gone';
+      endpointId = ctx.endpoint.id;
+      if (ctx.status === 'success' || ctx.status === 'failed') return ctx.status;
+      if (!ctx.endpoint.isActive) {
+        await this.deliverer.endForInactiveEndpoint(ctx);
+        return 'endpoint-inactive';
+      }
+      // Woken before its time (a sweep, a freed slot): back to sleep until the retry is due.
+      if (ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50) {
+        return await this.wait(job, token, ctx.nextRetryAt.getTime());
+      }
+      if (!held) {
+        const admission = await this.fairness.acquire(ctx.endpoint, id, lease);
+        if (admission.kind !== 'granted') return await this.waitFor(job, token, admission, ctx.endpoint);
+        held = true;
+      }
+      const outcome = await this.deliverer.attempt(ctx);
+      if (outcome.kind === 'retry') return await this.wait(job, token, outcome.at.getTime());
+      return 'ended';
     } finally {
-      await this.wakeNext(ctx.endpoint.id, ctx.id);
+      if (held && endpointId) await this.wakeNext(endpointId, id);
     }
-    if (outcome.kind === 'retry') return this.wait(job, token, outcome.at.getTime());
-    return 'ended';
+  }
+
+  /** Over a limit: until the rate allows, or parked until a slot frees (with a fallback). */
+  private waitFor(job: Job, token: string | undefined, admission: Exclude<Admission, { kind: 'granted' }>, endpoint: EndpointLimits): Promise<never> {
+    if (admission.kind === 'rate') return this.wait(job, token, Date.now() + admission.waitMs);
+    if (this.parkedLimits.size > 100_000) this.parkedLimits.clear();
+    const limits = { id: endpoint.id, maxInFlight: endpoint.maxInFlight, rateLimitPerSecond: endpoint.rateLimitPerSecond };
+    this.parkedLimits.set(job.data.deliveryId as string, { endpoint: limits, until: Date.now() + PARKED_LIMITS_TTL_MS });
+    return this.wait(job, token, Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS));
   }
 
   /** The same job back to BullMQ's delayed set: it holds no worker slot while it waits. */
