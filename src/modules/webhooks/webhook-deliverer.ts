@@ -78,16 +78,17 @@ export class WebhookDeliverer {
       await this.repo.insertAttempt({ deliveryId: ctx.id, attempt, statusCode: res.statusCode, responseBody: res.body, durationMs: res.durationMs, error: res.error });
       const verdict = judgeAttempt(res, attempt, this.config.webhooks.retrySchedule);
       const lastError = res.error ?? (verdict.kind === 'success' ? null : `HTTP ${res.statusCode}`);
-      const announce = async (type: OperationalEventType, counters: EndpointCounters, data: Record<string, unknown> = {}) => {
-        const a = { workspaceId: counters.workspaceId, type, endpointId: counters.id, data: { endpoint_id: counters.id, url: counters.url, ...data } };
-        await this.outbox.write({ workspaceId: a.workspaceId, type: a.type, data: a.data });
-        announced.push(a);
-      };
+      const about = (counters: EndpointCounters, extra: Record<string, unknown> = {}) => ({ endpoint_id: counters.id, url: counters.url, ...extra });
+      const announce = (type: OperationalEventType, counters: EndpointCounters, data: Record<string, unknown>) => announced.push({ workspaceId: counters.workspaceId, type, endpointId: counters.id, data });
 
       if (verdict.kind === 'success') {
         await this.repo.updateDelivery(ctx.id, { status: 'success', attempts: attempt, nextRetryAt: null, lastStatusCode: res.statusCode, lastError: null });
         const counters = await this.repo.countOnEndpoint(ctx.endpoint.id, true);
-        if (counters.previousFailures >= FAILING_THRESHOLD) await announce('webhook.endpoint.recovered', counters, { failures_before: counters.previousFailures });
+        if (counters.previousFailures >= FAILING_THRESHOLD) {
+          const data = about(counters, { failures_before: counters.previousFailures });
+          await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.endpoint.recovered', data });
+          announce('webhook.endpoint.recovered', counters, data);
+        }
         return { kind: 'ended' };
       }
 
@@ -102,17 +103,27 @@ export class WebhookDeliverer {
       });
       const counters = await this.repo.countOnEndpoint(ctx.endpoint.id, false);
       if (counters.consecutiveFailures === FAILING_THRESHOLD) {
-        await announce('webhook.delivery.failing', counters, { consecutive_failures: counters.consecutiveFailures, failing_since: counters.failingSince?.toISOString() ?? null });
+        const data = about(counters, { consecutive_failures: counters.consecutiveFailures, failing_since: counters.failingSince?.toISOString() ?? null });
+        await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.delivery.failing', data });
+        announce('webhook.delivery.failing', counters, data);
       }
       if (verdict.kind === 'exhausted') {
-        await announce('webhook.delivery.exhausted', counters, { delivery_id: ctx.id, event_id: ctx.eventId, event_type: ctx.eventType, attempts: attempt, last_status_code: res.statusCode, last_error: lastError });
+        const data = about(counters, { delivery_id: ctx.id, event_id: ctx.eventId, event_type: ctx.eventType, attempts: attempt, last_status_code: res.statusCode, last_error: lastError });
+        await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.delivery.exhausted', data });
+        announce('webhook.delivery.exhausted', counters, data);
       }
       const hours = this.config.webhooks.disableAfterHours;
       const failingTooLong = counters.failingSince !== null && Date.now() - counters.failingSince.getTime() >= hours * 3_600_000;
-      if (verdict.kind === 'gone' && (await this.repo.disableEndpoint(ctx.endpoint.id, 'the endpoint answered 410 Gone'))) {
-        await announce('webhook.endpoint.disabled', counters, { reason: 'gone', message: 'the endpoint answered 410 Gone' });
-      } else if (failingTooLong && (await this.repo.disableEndpoint(ctx.endpoint.id, `failing with no success for ${hours} hours`))) {
-        await announce('webhook.endpoint.disabled', counters, { reason: 'consecutive_failures', message: `failing with no success for ${hours} hours`, consecutive_failures: counters.consecutiveFailures });
+      const disable =
+        verdict.kind === 'gone'
+          ? { reason: 'gone', message: 'the endpoint answered 410 Gone' }
+          : failingTooLong
+            ? { reason: 'consecutive_failures', message: `failing with no success for ${hours} hours` }
+            : null;
+      if (disable && (await this.repo.disableEndpoint(ctx.endpoint.id, disable.message))) {
+        const data = about(counters, { ...disable, consecutive_failures: counters.consecutiveFailures });
+        await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.endpoint.disabled', data });
+        announce('webhook.endpoint.disabled', counters, data);
       }
       return nextRetryAt ? { kind: 'retry', at: nextRetryAt } : { kind: 'ended' };
     });
