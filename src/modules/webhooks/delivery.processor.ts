@@ -1,5 +1,5 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Jobs, JobPayloads, Queues } from '@tessera/queue';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig, WEBHOOK_LOCK_MARGIN_MS } from '../../config/config';
@@ -25,7 +25,7 @@ const PURGE_BATCH = 5_000;
  * The options in the decorator are replaced from the configuration by WebhookWorkerModule.forRoot.
  */
 @Processor(Queues.webhooks)
-export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
+export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeliveryProcessor.name);
   /** Parked deliveries of this process → their endpoint's limits, so a wake-up while still full needs no query. */
   private readonly parkedLimits = new Map<string, { endpoint: EndpointLimits; until: number }>();
@@ -54,6 +54,20 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
       throw new Error(`the webhooks worker runs with a ${lock} ms lock: register it through WebhookWorkerModule.forRoot`);
     }
     await this.queue.upsertJobScheduler(Jobs.purgeWebhooks, { every: PURGE_EVERY_MS }, { name: Jobs.purgeWebhooks, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+
+  /**
+   * Shutdown (SIGTERM): stop taking jobs and let the active attempts finish in the first phase,
+   * while the HTTP client, PostgreSQL and Redis are all still open (they close in later phases).
+   */
+  async onModuleDestroy(): Promise<void> {
+    let worker;
+    try {
+      worker = this.worker;
+    } catch {
+      return; // never created (the process failed to start)
+    }
+    await worker.close();
   }
 
   async process(job: Job, token?: string): Promise<unknown> {
