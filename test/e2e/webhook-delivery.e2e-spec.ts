@@ -1,6 +1,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { seal } from '@tessera/common';
+import { Jobs, Queues } from '@tessera/queue';
+import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -356,6 +358,14 @@ describe('Webhook delivery (worker)', () => {
     expect(left[0].id).not.toBe(old.id);
     expect(await db.query(`SELECT id FROM events WHERE id = $1`, [old.event_id])).toEqual([]);
     expect(await attemptsOf(left[0].id)).toHaveLength(1);
+
+    // The worker runs it on its own: an hourly BullMQ job scheduler.
+    const queue = new Queue(Queues.webhooks, { connection: { url: stack.env.REDIS_URL }, prefix: 'tessera' });
+    try {
+      expect(await queue.getJobScheduler(Jobs.purgeWebhooks)).toMatchObject({ every: 3_600_000 });
+    } finally {
+      await queue.close();
+    }
   });
 
   // Last: it closes the worker.
