@@ -1,4 +1,5 @@
 import { unseal } from '@tessera/common';
+import { signatureHeader } from './signing';
 import type { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
 /**
@@ -17,4 +18,37 @@ export function liveSecrets(
     secrets.push(unseal(key, endpoint.previousSecretSealed, endpoint.id).toString('utf8'));
   }
   return secrets;
+}
+
+/** An event as it goes on the wire (API.md "Webhooks on the wire"). */
+export interface WireEvent {
+  id: string;
+  type: string;
+  createdAt: Date;
+  workspaceId: string;
+  data: unknown;
+}
+
+/**
+ * The body and headers of one attempt to deliver `event` to `endpoint`, signed now with its live
+ * secrets: the one shape shared by deliveries and test sends. `webhook-id` is the event id, the
+ * same on every retry, so receivers dedupe on it.
+ */
+export function signedDelivery(
+  key: Buffer,
+  endpoint: Pick<WebhookEndpointEntity, 'id' | 'headers' | 'secretSealed' | 'previousSecretSealed' | 'previousSecretExpiresAt'>,
+  event: WireEvent,
+  now = new Date(),
+): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({ id: event.id, type: event.type, created_at: event.createdAt.toISOString(), workspace_id: event.workspaceId, data: event.data });
+  const timestamp = Math.floor(now.getTime() / 1000);
+  return {
+    body,
+    headers: {
+      ...endpoint.headers,
+      'webhook-id': event.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(liveSecrets(key, endpoint, now), event.id, timestamp, body),
+    },
+  };
 }

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { unseal } from '@tessera/common';
 import { OperationalEventType, Outbox } from '@tessera/database';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuditService } from '../audit/audit.service';
 import { DeliveriesRepository, DeliveryContext, EndpointCounters } from './deliveries.repository';
 import { FAILING_THRESHOLD, judgeAttempt } from './delivery-policy';
-import { signatureHeader } from './signing';
+import { signedDelivery } from './endpoint-secrets';
 import { WebhookHttpClient, WebhookResponse } from './webhook-http';
 
 /** What became of a delivery after one look at it. */
@@ -34,31 +33,14 @@ export class WebhookDeliverer {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The exact bytes receivers get and sign-check: API.md "Webhooks on the wire". */
-  static body(ctx: DeliveryContext): string {
-    return JSON.stringify({ id: ctx.eventId, type: ctx.eventType, created_at: ctx.eventCreatedAt.toISOString(), workspace_id: ctx.workspaceId, data: ctx.eventData });
-  }
-
-  /** The live signing secrets: the current one, and the previous one while its rotation grace lasts. */
-  secrets(ctx: DeliveryContext, now = new Date()): string[] {
-    const key = this.config.encryptionKey;
-    const ep = ctx.endpoint;
-    const secrets = [unseal(key, ep.secretSealed, ep.id).toString('utf8')];
-    if (ep.previousSecretSealed && ep.previousSecretExpiresAt && ep.previousSecretExpiresAt > now) {
-      secrets.push(unseal(key, ep.previousSecretSealed, ep.id).toString('utf8'));
-    }
-    return secrets;
-  }
-
   async attempt(ctx: DeliveryContext): Promise<DeliveryOutcome> {
-    const body = WebhookDeliverer.body(ctx);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = {
-      ...ctx.endpoint.headers,
-      'webhook-id': ctx.eventId,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(this.secrets(ctx), ctx.eventId, timestamp, body),
-    };
+    const { body, headers } = signedDelivery(this.config.encryptionKey, ctx.endpoint, {
+      id: ctx.eventId,
+      type: ctx.eventType,
+      createdAt: ctx.eventCreatedAt,
+      workspaceId: ctx.workspaceId,
+      data: ctx.eventData,
+    });
     const res = await this.http.post({ url: ctx.endpoint.url, headers, body, timeoutMs: this.config.webhooks.timeoutMs });
     return this.record(ctx, res);
   }

@@ -3,8 +3,7 @@ import { ApiError, ErrorCode, newId } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../../config/config';
-import { liveSecrets } from './endpoint-secrets';
-import { signatureHeader } from './signing';
+import { signedDelivery } from './endpoint-secrets';
 import { WebhookHttpClient } from './webhook-http';
 import { WebhooksService } from './webhooks.service';
 
@@ -50,22 +49,14 @@ export class WebhookTestSender {
     try {
       await this.countAgainstLimit(endpoint.id);
       const eventId = newId('evt');
-      const now = new Date();
-      const timestamp = Math.floor(now.getTime() / 1000);
-      const body = JSON.stringify({
+      const { body, headers } = signedDelivery(this.config.encryptionKey, endpoint, {
         id: eventId,
         type: 'webhook.test',
-        created_at: now.toISOString(),
-        workspace_id: workspaceId,
+        createdAt: new Date(),
+        workspaceId,
         data: { endpoint_id: endpoint.id, url: endpoint.url, message: 'This is a test event from Tessera.' },
       });
-      const signatures = signatureHeader(liveSecrets(this.config.encryptionKey, endpoint, now), eventId, timestamp, body);
-      const res = await this.http.post({
-        url: endpoint.url,
-        headers: { ...endpoint.headers, 'webhook-id': eventId, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatures },
-        body,
-        timeoutMs: this.config.webhooks.timeoutMs,
-      });
+      const res = await this.http.post({ url: endpoint.url, headers, body, timeoutMs: this.config.webhooks.timeoutMs });
       const success = res.statusCode !== null && res.statusCode >= 200 && res.statusCode < 300;
       if (success) return { success, status_code: res.statusCode, response_time_ms: res.durationMs, response_body: res.body ?? '', event_id: eventId };
       return {
