@@ -8,21 +8,25 @@ import { ConnectionOptions, Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { Account, addMember, createApiKey, registerAccount } from '../factories/accounts';
 import { createEndpoint, insertAttempt, insertDelivery, insertFailedDeliveries, Receiver, startReceiver, wsHeader as ws } from '../factories/webhooks';
 import { startTestApp, TestApp, testConfig } from '../utils/app';
+import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
 
 let t: TestApp;
 let receiver: Receiver;
 let queue: Queue;
+let stack: IsolatedStack;
+// Its own database and Redis: a worker that another spec runs would otherwise take these jobs.
 beforeAll(async () => {
-  t = await startTestApp();
+  stack = await isolatedStack();
+  t = await startTestApp(stack.env);
   receiver = await startReceiver();
-  queue = new Queue(Queues.webhooks, { connection: redisOptions(inject('redisUrl')) as ConnectionOptions, prefix: 'tessera' });
+  queue = new Queue(Queues.webhooks, { connection: redisOptions(stack.env.REDIS_URL) as ConnectionOptions, prefix: 'tessera' });
 });
 afterAll(async () => {
   await Promise.all([t?.close(), receiver?.close(), queue?.close()]);
+  await stack?.drop();
 });
 
 const api = (a: Account) => ({
