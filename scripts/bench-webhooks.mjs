@@ -92,7 +92,7 @@ async function tessera(processes, setup) {
   await api(setup.base, 'POST', '/webhooks', { url: `${receiverUrl}/tessera-${processes}`, events: ['post.created'], max_in_flight: IN_FLIGHT * processes }, auth);
 
   const workers = Array.from({ length: processes }, () =>
-    spawn(process.execPath, [join(root, 'dist/src/worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(root, 'dist/src/worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   try {
     await waitForWorkers('webhooks', 'tessera', processes);

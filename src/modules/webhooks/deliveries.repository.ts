@@ -42,6 +42,8 @@ export interface DeliveryContext {
     maxInFlight: number;
     rateLimitPerSecond: number | null;
     disabledReason: string | null;
+    /** As loaded: whether a success would end a failing streak (and so must be recorded with its event). */
+    consecutiveFailures: number;
   };
 }
 
@@ -126,7 +128,7 @@ export class DeliveriesRepository {
       `SELECT d.id, d.status, d.attempts, d.next_retry_at, d.workspace_id, d.event_id,
               e.type AS event_type, e.data AS event_data, e.created_at AS event_created_at,
               w.id AS endpoint_id, w.url, w.is_active, w.headers, w.signature_scheme, w.secret_sealed,
-              w.previous_secret_sealed, w.previous_secret_expires_at, w.max_in_flight, w.rate_limit_per_second, w.disabled_reason
+              w.previous_secret_sealed, w.previous_secret_expires_at, w.max_in_flight, w.rate_limit_per_second, w.disabled_reason, w.consecutive_failures
          FROM webhook_deliveries d
          JOIN events e ON e.id = d.event_id
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
@@ -157,8 +159,36 @@ export class DeliveriesRepository {
         maxInFlight: r.max_in_flight as number,
         rateLimitPerSecond: r.rate_limit_per_second as number | null,
         disabledReason: r.disabled_reason as string | null,
+        consecutiveFailures: r.consecutive_failures as number,
       },
     };
+  }
+
+  /**
+   * A successful attempt in ONE statement (no transaction round trips, so the endpoint row is
+   * locked only while the statement runs): the attempt row, the delivery ended as success, the
+   * endpoint's counters. Returns the endpoint's consecutive failures before this success, or null
+   * when the delivery was no longer open (nothing written).
+   */
+  async recordSuccess(a: AttemptRecord & { statusCode: number }): Promise<{ previousFailures: number } | null> {
+    const rows = await this.db.query<Array<{ previous: number }>>(
+      `WITH d AS (
+         UPDATE webhook_deliveries SET status = 'success', attempts = attempts + 1, next_retry_at = NULL, last_status_code = $3,
+                last_error = NULL, updated_at = now(), completed_at = now()
+          WHERE id = $2 AND status IN ('pending', 'retrying') RETURNING id, attempts, endpoint_id
+       ), a AS (
+         INSERT INTO webhook_attempts (id, delivery_id, attempt, status_code, response_body, duration_ms, error)
+         SELECT $1, d.id, d.attempts, $3, $4, $5, NULL FROM d
+       ), old AS (
+         SELECT w.id, w.consecutive_failures AS previous FROM webhook_endpoints w JOIN d ON w.id = d.endpoint_id FOR UPDATE OF w
+       ), w AS (
+         UPDATE webhook_endpoints w SET success_count = w.success_count + 1, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
+           FROM old WHERE w.id = old.id RETURNING old.previous
+       )
+       SELECT previous FROM w`,
+      [newId('att'), a.deliveryId, a.statusCode, a.responseBody, a.durationMs],
+    );
+    return rows[0] ? { previousFailures: rows[0].previous } : null;
   }
 
   /** Locks an open delivery and returns its attempts so far; null when it already ended (or is gone). In a transaction. */

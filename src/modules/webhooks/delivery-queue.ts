@@ -16,6 +16,14 @@ export class DeliveryQueue {
     logQueueErrors(queue);
   }
 
+  /**
+   * Queues deliveries the relay has just created: no job can exist for a new delivery id, so this
+   * is one round trip for the whole batch (jobId still makes a repeat a no-op).
+   */
+  async enqueueNew(deliveryIds: readonly string[]): Promise<void> {
+    if (deliveryIds.length) await this.add(deliveryIds, 0);
+  }
+
   /** Queues deliveries that have no live job; a finished job of the same id is replaced (manual retry, replay). */
   async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<void> {
     if (deliveryIds.length === 0) return;
@@ -36,8 +44,12 @@ export class DeliveryQueue {
         await job.promote().catch(() => undefined); // it may have just become active: then it runs anyway
       }
     }
+    await this.add(fresh, delayMs);
+  }
+
+  private async add(deliveryIds: readonly string[], delayMs: number): Promise<void> {
     await this.queue.addBulk(
-      fresh.map((deliveryId) => ({
+      deliveryIds.map((deliveryId) => ({
         name: Jobs.deliverWebhook,
         data: { deliveryId } satisfies JobPayloads[typeof Jobs.deliverWebhook],
         opts: { jobId: deliveryId, delay: delayMs, removeOnComplete: { count: 10_000, age: 24 * 3600 }, removeOnFail: { count: 10_000, age: 7 * 24 * 3600 } },

@@ -98,7 +98,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
     if (deliveryIds.length) {
       // After the commit: a job may only point at a delivery that exists. If this fails, the sweep re-queues them.
-      await this.queue.enqueue(deliveryIds).catch((err: unknown) => {
+      await this.queue.enqueueNew(deliveryIds).catch((err: unknown) => {
         this.logger.warn({ err: err instanceof Error ? err.message : String(err), deliveries: deliveryIds.length }, 'deliveries not queued; the recovery sweep will');
       });
     }

@@ -52,6 +52,14 @@ export class WebhookDeliverer {
   }
 
   private async record(ctx: DeliveryContext, res: WebhookResponse): Promise<DeliveryOutcome> {
+    // The common case, a success on an endpoint that was not failing: one statement.
+    if (ctx.endpoint.consecutiveFailures < FAILING_THRESHOLD && judgeAttempt(res, ctx.attempts + 1, this.config.webhooks.retrySchedule).kind === 'success') {
+      const recorded = await this.repo.recordSuccess({ deliveryId: ctx.id, attempt: ctx.attempts + 1, statusCode: res.statusCode!, responseBody: res.body, durationMs: res.durationMs, error: null });
+      // Failures that crossed the threshold meanwhile (another attempt, after this one's load):
+      // the streak this success ends was announced, so its end is too.
+      if (recorded && recorded.previousFailures >= FAILING_THRESHOLD) await this.announceRecovery(ctx, recorded.previousFailures);
+      return { kind: 'ended' };
+    }
     const announced: Announcement[] = [];
     const outcome = await this.repo.transaction(async (): Promise<DeliveryOutcome> => {
       const open = await this.repo.lockOpen(ctx.id);
@@ -121,5 +129,11 @@ export class WebhookDeliverer {
       });
     }
     return outcome;
+  }
+
+  private async announceRecovery(ctx: DeliveryContext, failuresBefore: number): Promise<void> {
+    const data = { endpoint_id: ctx.endpoint.id, url: ctx.endpoint.url, failures_before: failuresBefore };
+    await this.repo.transaction(() => this.outbox.write({ workspaceId: ctx.workspaceId, type: 'webhook.endpoint.recovered', data }));
+    this.audit.record({ workspaceId: ctx.workspaceId, actorType: 'system', actorId: null, action: 'webhook.endpoint.recovered', targetType: 'webhook_endpoint', targetId: ctx.endpoint.id, metadata: data });
   }
 }
