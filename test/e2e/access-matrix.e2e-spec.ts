@@ -60,6 +60,14 @@ function call(op: Operation) {
 describe('Access matrix over every workspace route', () => {
   it('covers the workspace routes', () => {
     expect(operations.length).toBeGreaterThanOrEqual(44);
+    // Routes that the sweep must reach (they are found in the document, like every other).
+    const swept = operations.map((op) => `${op.method} ${op.path}`);
+    expect(swept).toEqual(
+      expect.arrayContaining([
+        'get /api/v1/webhooks/inbound-sources', 'post /api/v1/webhooks/inbound-sources', 'get /api/v1/webhooks/inbound-sources/{id}',
+        'patch /api/v1/webhooks/inbound-sources/{id}', 'delete /api/v1/webhooks/inbound-sources/{id}',
+      ]),
+    );
   });
 
   it('(a) no credential → 401', async () => {

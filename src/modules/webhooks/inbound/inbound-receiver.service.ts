@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
+import { ApiError, ErrorCode, isId, unseal } from '@tessera/common';
+import { inboundEventType, Outbox } from '@tessera/database';
+import { GcraThrottlerStorage } from '@tessera/queue';
+import { APP_CONFIG, AppConfig } from '../../../config/config';
+import { failOpen } from '../../rate-limit/fail-open';
+import { FailedAuthLimiter } from '../../rate-limit/failed-auth.limiter';
+import { capacityOf } from '../../rate-limit/tiers';
+import { InboundHeaders, inboundPayload, stripeEventId, verifyStandardWebhook, verifyStripe } from './inbound-signature';
+import { InboundSourcesRepository } from './inbound-sources.repository';
+
+/**
+ * One answer for every refusal of the credential: an unknown, inactive or foreign source, a
+ * missing or wrong signature, a stale timestamp. Nothing tells a caller which source ids exist.
+ */
+const REFUSED = 'The callback is not accepted: the signature is missing or invalid, its timestamp is more than 5 minutes away, or the source does not exist or is inactive.';
+
+export interface InboundCallback {
+  sourceId: string;
+  headers: InboundHeaders;
+  /** The body exactly as received: the signature covers these bytes. */
+  body: Buffer;
+  ip: string;
+}
+
+export interface ReceivedCallback {
+  /** inb_…: the stored message. */
+  id: string;
+  /** evt_…: the outbox event it became (the first callback's, for a duplicate). */
+  event_id: string | null;
+  event_type: string;
+  /** True when this message id was received before: nothing new was stored or emitted. */
+  duplicate: boolean;
+}
+
+/**
+ * Provider callbacks: verified against the raw body with the source's secret, then stored and
+ * written to the outbox as inbound.<source name>.received in one transaction, once per provider
+ * message id. The signature is the credential, so failures count against the client address like
+ * failed sign-ins (FailedAuthLimiter), and accepted callbacks against a per-source bucket of the
+ * workspace's tier.
+ */
+@Injectable()
+export class InboundReceiverService {
+  private readonly log = new Logger(InboundReceiverService.name);
+
+  constructor(
+    private readonly repo: InboundSourcesRepository,
+    private readonly outbox: Outbox,
+    private readonly failedAuth: FailedAuthLimiter,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async receive(callback: InboundCallback): Promise<ReceivedCallback> {
+    await this.failedAuth.assertAllowed(callback.ip);
+    const found = isId('src', callback.sourceId) ? await this.repo.findForReceiving(callback.sourceId) : null;
+    const source = found?.source;
+    let messageId: string | null = null;
+    let verified = false;
+    if (source?.isActive) {
+      const secret = unseal(this.config.encryptionKey, source.secretSealed, source.id).toString('utf8');
+      const now = Math.floor(Date.now() / 1000);
+      if (source.scheme === 'stripe') verified = verifyStripe(secret, callback.headers, callback.body, now);
+      else verified = (messageId = verifyStandardWebhook(secret, callback.headers, callback.body, now)) !== null;
+    }
+    if (!source || !verified) {
+      await this.failedAuth.recordFailure(callback.ip);
+      throw ApiError.unauthorized(REFUSED);
+    }
+    await this.assertWithinRate(source.id, found.tier);
+
+    const stored = inboundPayload(callback.body);
+    if (!stored) throw ApiError.badRequest('The body holds a NUL character and is not JSON: it cannot be stored.');
+    if (source.scheme === 'stripe') {
+      messageId = stripeEventId(stored.json);
+      if (!messageId) throw ApiError.badRequest('A Stripe callback is a JSON event with a string "id" of at most 255 characters.');
+    }
+    const type = inboundEventType(source.name);
+    const message = await this.repo.transaction(async () => {
+      const claimed = await this.repo.claimMessage(source, messageId!);
+      if (claimed.duplicate) return claimed;
+      const data = { source_id: source.id, source_name: source.name, message_id: messageId, payload: stored.payload };
+      // The type is written out in the call so that the registry spec sees what this writer emits.
+      const eventId = await this.outbox.write({ workspaceId: source.workspaceId, type: inboundEventType(source.name), data });
+      await this.repo.setMessageEvent(claimed.id, eventId);
+      return { ...claimed, eventId };
+    });
+    return { id: message.id, event_id: message.eventId, event_type: type, duplicate: message.duplicate };
+  }
+
+  /**
+   * Accepted callbacks of one source share a bucket of its workspace's tier (requests per minute
+   * plus burst), like the API key of a workspace would: a provider sends from few addresses, so a
+   * per-address bucket would be the wrong one. Fails open when Redis does not answer.
+   */
+  private async assertWithinRate(sourceId: string, tier: Parameters<typeof capacityOf>[0]): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const limit = capacityOf(tier);
+    const result = await failOpen((this.storage as GcraThrottlerStorage).check(`inbound:${sourceId}`, limit, 60_000), this.log);
+    if (!result || result.allowed) return;
+    const retryAfter = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+    throw new ApiError(
+      429,
+      ErrorCode.RATE_LIMITED,
+      `This source accepts ${limit} callbacks per 60 s; retry in ${retryAfter} s.`,
+      { retry_after: retryAfter, limit, remaining: 0, reset_at: new Date(Date.now() + result.resetMs).toISOString() },
+      { 'Retry-After': String(retryAfter) },
+    );
+  }
+}
