@@ -1,7 +1,7 @@
 import { Controller, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiErrors, clientIp, RequestLike, Returns } from '@tessera/common';
+import { clientIp, ErrorEnvelopeDto, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../../audit/audited.decorator';
 import { Public } from '../../auth/authenticated.decorator';
 import { InboundReceiverService } from './inbound-receiver.service';
@@ -40,7 +40,10 @@ export class InboundReceiverController {
   @ApiHeader({ name: 'Stripe-Signature', required: false, description: 'stripe: t=<unix seconds>,v1=<hex>[,v1=<hex>].' })
   @Audited('inbound.received', 'inbound_message')
   @Returns(ReceivedCallbackDto, 'Callback accepted.', { status: 200 })
-  @ApiErrors(400, 401, 413)
+  @ApiExtraModels(ErrorEnvelopeDto)
+  @ApiResponse({ status: 400, description: 'BAD_REQUEST: a verified callback that cannot be stored (a Stripe body that is not an event with an id, a NUL byte in a text body).', schema: { $ref: getSchemaPath(ErrorEnvelopeDto) } })
+  @ApiResponse({ status: 401, description: 'UNAUTHORIZED: a missing or invalid signature, a timestamp more than 5 minutes away, or an unknown or inactive source (one answer for all).', schema: { $ref: getSchemaPath(ErrorEnvelopeDto) } })
+  @ApiResponse({ status: 413, description: 'PAYLOAD_TOO_LARGE: the body is over 256 KB.', schema: { $ref: getSchemaPath(ErrorEnvelopeDto) } })
   async receive(@Param('source_id') sourceId: string, @Req() req: RawRequest): Promise<ReceivedCallbackDto> {
     return this.receiver.receive({
       sourceId,
