@@ -54,7 +54,7 @@ function readInboundBody(stream: Readable, contentLength: string | string[] | un
     const chunks: Buffer[] = [];
     let size = 0;
     const done = (err: Error | null) => {
-      stream.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
+      stream.off('data', onData).off('end', onEnd).off('error', onAborted).off('close', onAborted);
       if (err) {
         stream.resume();
         reject(err);
@@ -66,8 +66,10 @@ function readInboundBody(stream: Readable, contentLength: string | string[] | un
       else chunks.push(chunk);
     };
     const onEnd = () => done(null);
-    const onClose = () => done(new Error('the client closed the connection before the end of the body'));
-    stream.on('data', onData).on('end', onEnd).on('error', done).on('close', onClose);
+    // A client that went away: a 4xx for the log, never a 500 (nor a 503 for its ECONNRESET). A
+    // stream in between (Fastify's preParsing cap) may fail with our own answer: that one is kept.
+    const onAborted = (err?: unknown) => done(err instanceof ApiError ? err : ApiError.badRequest('The client closed the connection before the end of the body.'));
+    stream.on('data', onData).on('end', onEnd).on('error', onAborted).on('close', onAborted);
   });
 }
 
