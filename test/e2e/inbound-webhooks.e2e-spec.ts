@@ -3,8 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { unseal } from '@tessera/common';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Account, addMember, createApiKey, registerAccount } from '../factories/accounts';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Account, addMember, createApiKey, eventually, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp, testConfig } from '../utils/app';
 
 /**
@@ -217,6 +218,31 @@ describe.each(['standard-webhooks', 'stripe'] as const)('Receive [POST /inbound/
     expect(new Set(all.map(([, res]) => res.body.message)).size).toBe(1);
     expect(await events(a.workspace.id)).toEqual([]);
     expect(await events(b.workspace.id)).toEqual([]);
+  });
+});
+
+describe('Receive [POST /inbound/{source_id}]: a source deleted meanwhile', () => {
+  it('answers 401, not 500, when the source is deleted between its check and the insert', async () => {
+    const a = await registerAccount(t);
+    const source = await createSource(a, 'standard-webhooks');
+    const deleter = new Client({ connectionString: inject('databaseUrl') });
+    // Another session watches: inside the deleter's transaction pg_stat_activity would be a snapshot.
+    const watcher = new Client({ connectionString: inject('databaseUrl') });
+    await Promise.all([deleter.connect(), watcher.connect()]);
+    try {
+      await deleter.query('BEGIN');
+      await deleter.query('DELETE FROM inbound_sources WHERE id = $1', [source.id]);
+      const body = eventBody(source, 'm');
+      const pending = send(t, source.id, signed(source, 'msg_race', body), body).then((r) => r);
+      // The callback found the source (the delete is not committed) and now waits on its row lock.
+      const waiting = async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO inbound_messages%'`)).rowCount! > 0;
+      expect(await eventually(waiting, 15_000)).toBe(true);
+      await deleter.query('COMMIT');
+      expectRefused(await pending, 'deleted meanwhile');
+    } finally {
+      await Promise.all([deleter.end(), watcher.end()]);
+    }
+    expect(await events(a.workspace.id)).toEqual([]);
   });
 });
 

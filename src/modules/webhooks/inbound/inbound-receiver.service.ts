@@ -67,14 +67,21 @@ export class InboundReceiverService {
     if (!stored) throw ApiError.badRequest('The body holds a NUL character and is not JSON: it cannot be stored.');
     const messageId = source.scheme === 'stripe' ? stripeEventId(stored.json) : webhookId;
     if (!messageId) throw ApiError.badRequest('A Stripe callback is a JSON event with a string "id" of at most 255 characters.');
-    const message = await this.repo.transaction(async () => {
-      const claimed = await this.repo.claimMessage(source, messageId);
-      if (claimed.duplicate) return claimed;
-      const data = { source_id: source.id, source_name: source.name, message_id: messageId, payload: stored.payload };
-      const eventId = await this.outbox.write({ workspaceId: source.workspaceId, type: inboundEventType(source.name), data });
-      await this.repo.setMessageEvent(claimed.id, eventId);
-      return { ...claimed, eventId };
-    });
+    const message = await this.repo
+      .transaction(async () => {
+        const claimed = await this.repo.claimMessage(source, messageId);
+        if (!claimed || claimed.duplicate) return claimed;
+        const data = { source_id: source.id, source_name: source.name, message_id: messageId, payload: stored.payload };
+        const eventId = await this.outbox.write({ workspaceId: source.workspaceId, type: inboundEventType(source.name), data });
+        await this.repo.setMessageEvent(claimed.id, eventId);
+        return { ...claimed, eventId };
+      })
+      .catch((err: unknown) => {
+        // The source was deleted between its check and the insert (foreign key violation).
+        if ((err as { code?: unknown }).code === '23503') return null;
+        throw err;
+      });
+    if (!message) throw ApiError.unauthorized(REFUSED);
     return { id: message.id, event_id: message.eventId, event_type: inboundEventType(source.name), duplicate: message.duplicate };
   }
 

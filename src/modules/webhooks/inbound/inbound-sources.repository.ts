@@ -93,9 +93,10 @@ export class InboundSourcesRepository {
   /**
    * Records a provider's message id for a source, in the open transaction. The unique (source,
    * message id) index decides: a second callback with the same id, even one racing the first,
-   * waits for it and gets its row back with `duplicate: true`.
+   * waits for it and gets its row back with `duplicate: true`. Null when the source was deleted
+   * meanwhile.
    */
-  async claimMessage(source: InboundSourceEntity, messageId: string): Promise<StoredMessage> {
+  async claimMessage(source: InboundSourceEntity, messageId: string): Promise<StoredMessage | null> {
     const id = newId('inb');
     const inserted = await this.db.query<Array<{ id: string }>>(
       `INSERT INTO inbound_messages (id, source_id, workspace_id, message_id) VALUES ($1, $2, $3, $4)
@@ -107,7 +108,7 @@ export class InboundSourcesRepository {
       `SELECT id, event_id FROM inbound_messages WHERE source_id = $1 AND message_id = $2`,
       [source.id, messageId],
     );
-    return { id: first.id, eventId: first.event_id, duplicate: true };
+    return first ? { id: first.id, eventId: first.event_id, duplicate: true } : null;
   }
 
   async setMessageEvent(messageId: string, eventId: string): Promise<void> {
