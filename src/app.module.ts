@@ -1,3 +1,4 @@
+import type { BullBoardServerAdapter } from '@bull-board/nestjs';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiExceptionFilter, ApiHeadersMiddleware, createValidationPipe, EnvelopeInterceptor } from '@tessera/common';
@@ -6,6 +7,7 @@ import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
+import { QueuesDashboardModule } from './modules/admin/queues-dashboard.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
@@ -29,7 +31,8 @@ import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 /** The API process. */
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `queuesDashboard`: bull-board's server adapter for the HTTP platform (the bootstrap picks it). */
+  static forRoot(config: AppConfig, options: { queuesDashboard: new () => BullBoardServerAdapter }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -52,6 +55,7 @@ export class AppModule implements NestModule {
         InboundWebhooksModule,
         WebhooksModule,
         AdminModule,
+        QueuesDashboardModule.forRoot(options.queuesDashboard),
       ],
       providers: [
         ApiExceptionFilter,

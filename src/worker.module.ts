@@ -10,6 +10,7 @@ import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { MailModule } from './modules/mail/mail.module';
 import { MailProcessor } from './modules/mail/mail.processor';
+import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
 /** The worker process: BullMQ processors over the same services as the API, no HTTP. */
@@ -27,6 +28,7 @@ export class WorkerModule {
         WorkspacesModule,
         EntitlementsModule,
         MailModule,
+        WebhookWorkerModule.forRoot(config),
       ],
       providers: [PurgeSessionsProcessor, MailProcessor, FlushApiCallsProcessor],
     };

@@ -19,6 +19,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'CONFLICT: a unique field is taken, or the state does not allow it (meta.errors).',
   413: 'PAYLOAD_TOO_LARGE: the body is over 1 MB.',
   422: 'VALIDATION_ERROR: the body fails validation (meta.errors, per field).',
+  429: 'RATE_LIMITED: over a limit (meta.retry_after; Retry-After header).',
   503: 'SERVICE_UNAVAILABLE: a dependency is down.',
 };
 

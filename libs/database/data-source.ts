@@ -7,6 +7,7 @@ import { PlatformOperators1764000400000 } from './migrations/1764000400000-platf
 import { RevokedAccessTokens1764000500000 } from './migrations/1764000500000-revoked-access-tokens';
 import { Webhooks1764000600000 } from './migrations/1764000600000-webhooks';
 import { WebhookDeliveries1764000700000 } from './migrations/1764000700000-webhook-deliveries';
+import { EventsNotify1764000750000 } from './migrations/1764000750000-events-notify';
 import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
 
 /** Every migration, in order. New ones are appended here. */
@@ -19,6 +20,7 @@ export const migrations = [
   RevokedAccessTokens1764000500000,
   Webhooks1764000600000,
   WebhookDeliveries1764000700000,
+  EventsNotify1764000750000,
   InboundWebhooks1764000800000,
 ];
 

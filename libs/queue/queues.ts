@@ -3,7 +3,7 @@ export const Queues = {
   maintenance: 'maintenance',
   mail: 'mail',
   metering: 'metering',
-  /** One job per webhook delivery (jobId = delivery id), plus the relay and retention ticks. */
+  /** One job per webhook delivery (jobId = delivery id), plus the retention job. */
   webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
@@ -16,6 +16,7 @@ export const Jobs = {
   sendEmailChange: 'mail.email-change',
   flushApiCalls: 'metering.flush-api-calls',
   deliverWebhook: 'webhooks.deliver',
+  purgeWebhooks: 'webhooks.purge',
 } as const;
 
 /** The jobs of the mail queue: each is handled by the module that owns what it mails. */
@@ -33,6 +34,7 @@ export interface JobPayloads {
   [Jobs.flushApiCalls]: Record<string, never>;
   /** Only the id: the worker reads the delivery, its event and its endpoint (and the sealed secret) from PostgreSQL. */
   [Jobs.deliverWebhook]: { deliveryId: string };
+  [Jobs.purgeWebhooks]: Record<string, never>;
 }
 
 /** Defaults for every job: a few retries with exponential backoff, bounded history in Redis. */

@@ -20,6 +20,8 @@ interface Operation {
 }
 
 let operations: Operation[] = [];
+/** Platform operators' routes (x-operator-only): to anyone else they do not exist. */
+let operatorOperations: Array<{ method: string; path: string }> = [];
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -28,9 +30,12 @@ beforeAll(async () => {
   // Two narrow keys in the target workspace: each route is tried with one that lacks its scope.
   keys['audit:read'] = (await createApiKey(t, target, { scopes: ['audit:read'] })).auth;
   keys['seo:read'] = (await createApiKey(t, target, { scopes: ['seo:read'] })).auth;
-  const doc = (await t.http().get('/docs/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; 'x-required-scopes'?: string[] }>> };
+  const doc = (await t.http().get('/docs/openapi.json')).body as {
+    paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; 'x-required-scopes'?: string[]; 'x-operator-only'?: boolean }>>;
+  };
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
+      if (op['x-operator-only']) operatorOperations.push({ method, path });
       const viaHeader = (op.parameters ?? []).some((p) => p.name === 'X-Workspace-ID' && p.in === 'header');
       // /organizations is the Interna seed's alias of /workspaces: swept like the routes it aliases.
       const viaPath = path.startsWith('/api/v1/workspaces/{id}') || path.startsWith('/api/v1/organizations/{id}');
@@ -59,13 +64,21 @@ function call(op: Operation) {
 
 describe('Access matrix over every workspace route', () => {
   it('covers the workspace routes', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(44);
-    // Routes that the sweep must reach (they are found in the document, like every other).
-    const swept = operations.map((op) => `${op.method} ${op.path}`);
-    expect(swept).toEqual(
+    expect(operations.length).toBeGreaterThanOrEqual(50);
+    // Webhooks (issue 8): the delivery log, retry, replay, test sends, secret rotation and inbound sources.
+    expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(
       expect.arrayContaining([
-        'get /api/v1/webhooks/inbound-sources', 'post /api/v1/webhooks/inbound-sources', 'get /api/v1/webhooks/inbound-sources/{id}',
-        'patch /api/v1/webhooks/inbound-sources/{id}', 'delete /api/v1/webhooks/inbound-sources/{id}',
+        'get /api/v1/webhooks/{id}/deliveries',
+        'get /api/v1/webhooks/{id}/deliveries/{delivery_id}',
+        'post /api/v1/webhooks/{id}/deliveries/{delivery_id}/retry',
+        'post /api/v1/webhooks/{id}/replay',
+        'post /api/v1/webhooks/{id}/test',
+        'post /api/v1/webhooks/{id}/rotate-secret',
+        'get /api/v1/webhooks/inbound-sources',
+        'post /api/v1/webhooks/inbound-sources',
+        'get /api/v1/webhooks/inbound-sources/{id}',
+        'patch /api/v1/webhooks/inbound-sources/{id}',
+        'delete /api/v1/webhooks/inbound-sources/{id}',
       ]),
     );
   });
@@ -94,6 +107,27 @@ describe('Access matrix over every workspace route', () => {
       expect(res.body.data).toBeNull();
       expect(res.body.meta.required_scopes.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
       for (const s of res.body.meta.required_scopes) expect(op.scopes).toContain(s);
+    }
+  });
+});
+
+describe('Access matrix over every operator route', () => {
+  it('covers the operator routes, the queues dashboard session among them', () => {
+    expect(operatorOperations.map((o) => `${o.method} ${o.path}`)).toEqual(
+      expect.arrayContaining(['get /api/v1/admin/workspaces', 'post /api/v1/admin/queues/session', 'delete /api/v1/admin/queues/session']),
+    );
+  });
+
+  it('no credential, a workspace owner, an API key → 404 as for a route that does not exist', async () => {
+    const ownerKey = keys['audit:read'];
+    for (const op of operatorOperations) {
+      const path = op.path.replace('{id}', target.workspace.id).replace(/\{[a-z_]+\}/g, 'posts');
+      for (const [who, headers] of [['no credential', {}], ['owner', target.auth], ['API key', ownerKey]] as const) {
+        const res = await t.http()[op.method as 'get' | 'post' | 'put' | 'patch' | 'delete'](path).set(headers).send({});
+        expect(res.status, `${who} ${op.method} ${op.path}`).toBe(404);
+        expect(res.body).toMatchObject({ code: 'NOT_FOUND', data: null });
+        expect(res.headers['set-cookie'], `${who} ${op.method} ${op.path}`).toBeUndefined();
+      }
     }
   });
 });

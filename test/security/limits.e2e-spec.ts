@@ -11,6 +11,8 @@ import { startTestApp, TestApp } from '../utils/app';
 let t: TestApp;
 let keys: Array<{ Authorization: string }>;
 let owner: Account;
+let victim: Account;
+let bystander: Account;
 beforeAll(async () => {
   // Keys first, on an app without limits (sign-ups from one address do not count here); the
   // address rule is per process, so the app under test boots last.
@@ -19,6 +21,8 @@ beforeAll(async () => {
     owner = await registerAccount(plain);
     keys = [];
     for (let i = 0; i < 3; i++) keys.push((await createApiKey(plain, owner, { scopes: ['posts:read', 'api-keys:read'] })).auth);
+    victim = await registerAccount(plain);
+    bystander = await registerAccount(plain);
   } finally {
     await plain.close();
   }
@@ -97,5 +101,21 @@ describe('Client address behind a trusted proxy', () => {
     expect(spoofed.body.code).toBe('RATE_LIMITED');
     // The proxy's entry does count: another client behind it has its own bucket.
     expect((await login(`10.8.8.8, ${someAddress()}`)).status).toBe(401);
+  });
+});
+
+describe('Wrong current passwords per account', () => {
+  it('a stolen access token gets 10 guesses at the current password, from any address, then 429 even for the right one; other accounts are not affected [PATCH /me]', async () => {
+    const guess = (account: Account, current_password: string) =>
+      t.http().patch('/api/v1/me').set(account.auth).set('X-Forwarded-For', someAddress()).send({ email: `thief-${randomBytes(4).toString('hex')}@example.test`, current_password });
+    for (let i = 0; i < 10; i++) expect((await guess(victim, `guess number ${i}`)).status, `guess ${i + 1}`).toBe(422);
+    const over = await guess(victim, victim.password);
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ code: 'RATE_LIMITED', meta: { limit: 10, remaining: 0 } });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    // The e-mail was not changed, and another account still has its own budget.
+    expect((await t.http().get('/api/v1/me').set(victim.auth)).body.data.email).toBe(victim.user.email);
+    expect((await guess(bystander, 'not it either')).status).toBe(422);
+    expect((await t.http().patch('/api/v1/me').set(bystander.auth).send({ password: 'a brand new password', current_password: bystander.password })).status).toBe(200);
   });
 });

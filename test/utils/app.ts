@@ -47,7 +47,9 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   return { app, url, http: () => request(url), close: () => app.close() };
 }
 
-/** Boots the real worker process's module (mail, maintenance): it makes tokens and "sends" mail to the development mailbox. */
-export function startTestWorker(): Promise<INestApplicationContext> {
-  return NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig()), { logger: false });
+/** Boots the real worker process's module (mail, maintenance, webhook delivery): it makes tokens and "sends" mail to the development mailbox. */
+export async function startTestWorker(overrides: Record<string, string> = {}): Promise<INestApplicationContext> {
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(testConfig(overrides)), { logger: false, abortOnError: false });
+  await worker.init();
+  return worker;
 }

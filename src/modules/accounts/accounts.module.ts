@@ -6,6 +6,7 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { MailModule } from '../mail/mail.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -34,6 +35,7 @@ import { SessionsService } from './sessions.service';
     ApiKeysModule,
     TokensModule,
     MailModule,
+    RateLimitModule,
   ],
   controllers: [AuthController, MeController],
   providers: [AccountsService, SessionsRepository, SessionsService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],

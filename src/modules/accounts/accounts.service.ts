@@ -10,6 +10,7 @@ import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { Principal } from '../auth/principal';
 import { grants, Scope } from '../auth/scopes';
+import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { REFRESH_TOKEN_PREFIX, SessionsService, TokenPair } from './sessions.service';
 
 @Injectable()
@@ -21,7 +22,22 @@ export class AccountsService {
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
     private readonly accessTokens: AccessTokensService,
+    private readonly failedAuth: FailedAuthLimiter,
   ) {}
+
+  /**
+   * 422 unless `currentPassword` is the account's password, 429 once the account spent its budget
+   * of wrong guesses (FailedAuthLimiter): a stolen access token is no password oracle.
+   */
+  async verifyCurrentPassword(userId: string, currentPassword: string | undefined, toChange: string): Promise<void> {
+    await this.failedAuth.assertPasswordGuessAllowed(userId);
+    try {
+      await this.users.assertCurrentPassword(userId, currentPassword, toChange);
+    } catch (err) {
+      if (currentPassword && err instanceof ApiError && err.getStatus() === 422) await this.failedAuth.recordWrongPassword(userId);
+      throw err;
+    }
+  }
 
   /** A new account, its first workspace (owned by it) and a session, all or nothing. */
   async register(input: { name: string; email: string; password: string; workspace_name?: string }): Promise<{ user: UserEntity; workspace: WorkspaceEntity; pair: TokenPair }> {

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError, Returns } from '@tessera/common';
 import { ConfirmEmailDto, UpdateMeDto } from '../users/dto/user.dto';
 import { presentUser, UserDto } from '../users/user.presenter';
+import { AccountsService } from './accounts.service';
 import { UsersService } from '../users/users.service';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { EmailChangeService } from './email-change.service';
@@ -15,6 +16,7 @@ import { SessionsService } from './sessions.service';
 export class MeController {
   constructor(
     private readonly users: UsersService,
+    private readonly accounts: AccountsService,
     private readonly sessions: SessionsService,
     private readonly emailChanges: EmailChangeService,
   ) {}
@@ -33,18 +35,18 @@ export class MeController {
     description: 'A password change needs current_password and ends every other session. An e-mail change needs current_password and is only applied when the token mailed to the new address is confirmed (POST /me/email/confirm); until then the e-mail stays.',
   })
   @Authenticated({ scopes: [Scope.UsersWrite] })
-  @Returns(UserDto, 'User updated.', { errors: [409, 422] })
+  @Returns(UserDto, 'User updated.', { errors: [409, 422, 429] })
   async update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateMeDto): Promise<UserDto> {
     const userId = userIdOf(principal);
     const me = await this.users.findById(userId);
     const newEmail = body.email?.trim().toLowerCase();
     const emailChanges = newEmail !== undefined && newEmail !== me.email;
-    if (emailChanges) {
-      await this.users.assertCurrentPassword(userId, body.current_password, 'the e-mail');
-      if (await this.users.findByEmail(newEmail)) throw ApiError.conflict('An account with this e-mail already exists.', { email: ['has already been taken'] });
+    if (emailChanges || body.password !== undefined) {
+      await this.accounts.verifyCurrentPassword(userId, body.current_password, body.password !== undefined ? 'the password' : 'the e-mail');
     }
+    if (emailChanges && (await this.users.findByEmail(newEmail))) throw ApiError.conflict('An account with this e-mail already exists.', { email: ['has already been taken'] });
     if (body.password !== undefined) {
-      await this.users.changePassword(userId, body.current_password, body.password);
+      await this.users.setPassword(userId, body.password);
       await this.sessions.revokeAllForUser(userId, principal.kind === 'user' ? principal.credentialId : undefined);
     } else if (body.current_password !== undefined && !emailChanges) {
       throw ApiError.validation({ current_password: ['is only accepted with password or email'] });

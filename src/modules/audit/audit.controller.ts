@@ -9,7 +9,7 @@ import { AuditService } from './audit.service';
 
 export class AuditLogDto {
   @ApiProperty({ example: 'aud_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8' }) id: string;
-  @ApiProperty({ enum: ['user', 'api_key', 'pat', 'anonymous'] }) actor_type: string;
+  @ApiProperty({ enum: ['user', 'api_key', 'pat', 'anonymous', 'system'] }) actor_type: string;
   @ApiProperty({ type: 'string', nullable: true }) actor_id: string | null;
   @ApiProperty({ example: 'api_key.created' }) action: string;
   @ApiProperty({ type: 'string', nullable: true }) target_type: string | null;

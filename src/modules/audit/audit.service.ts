@@ -5,7 +5,8 @@ import { AuditRepository } from './audit.repository';
 
 export interface AuditEvent {
   workspaceId: string | null;
-  actorType: 'user' | 'api_key' | 'pat' | 'anonymous';
+  /** system: the worker acting on its own (webhook endpoints disabled, deliveries given up). */
+  actorType: 'user' | 'api_key' | 'pat' | 'anonymous' | 'system';
   actorId: string | null;
   action: string;
   targetType?: string | null;

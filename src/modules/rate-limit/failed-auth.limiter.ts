@@ -44,13 +44,35 @@ export class FailedAuthLimiter {
     if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs);
   }
 
-  private limited(retryAfterMs: number, resetMs: number): ApiError {
+  /**
+   * Wrong current passwords per account (PATCH /me): 10 per 15 minutes. A stolen access token
+   * must not become a password oracle: with the password, the thief could change the e-mail and
+   * keep the account. Only the account's own credentials reach this, so it cannot lock out anyone else.
+   */
+  static readonly PASSWORD_LIMIT = 10;
+  static readonly PASSWORD_WINDOW_MS = 15 * 60_000;
+
+  /** Throws 429 RATE_LIMITED when the account has no wrong-password guess left. */
+  async assertPasswordGuessAllowed(userId: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const state = await failOpen(this.gcra.peek(`password-failed:${userId}`, FailedAuthLimiter.PASSWORD_LIMIT, FailedAuthLimiter.PASSWORD_WINDOW_MS), this.log);
+    if (state?.retryAfterMs) throw this.limited(state.retryAfterMs, state.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'wrong current passwords for this account');
+  }
+
+  /** Counts a wrong current password of the account. */
+  async recordWrongPassword(userId: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const result = await failOpen(this.gcra.check(`password-failed:${userId}`, FailedAuthLimiter.PASSWORD_LIMIT, FailedAuthLimiter.PASSWORD_WINDOW_MS), this.log);
+    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'wrong current passwords for this account');
+  }
+
+  private limited(retryAfterMs: number, resetMs: number, limit = FailedAuthLimiter.LIMIT, what = 'failed authentication attempts from this address'): ApiError {
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     return new ApiError(
       429,
       ErrorCode.RATE_LIMITED,
-      `Too many failed authentication attempts from this address; retry in ${retryAfter} s.`,
-      { retry_after: retryAfter, limit: FailedAuthLimiter.LIMIT, remaining: 0, reset_at: new Date(Date.now() + resetMs).toISOString() },
+      `Too many ${what}; retry in ${retryAfter} s.`,
+      { retry_after: retryAfter, limit, remaining: 0, reset_at: new Date(Date.now() + resetMs).toISOString() },
       { 'Retry-After': String(retryAfter) },
     );
   }

@@ -82,11 +82,6 @@ export class UsersService {
     return user;
   }
 
-  async changePassword(id: string, currentPassword: string | undefined, newPassword: string): Promise<void> {
-    await this.assertCurrentPassword(id, currentPassword, 'the password');
-    await this.users.update(id, { passwordHash: await hashPassword(newPassword) });
-  }
-
   /** 422 unless `currentPassword` is given and is the account's password. */
   async assertCurrentPassword(id: string, currentPassword: string | undefined, toChange: string): Promise<void> {
     if (!currentPassword) throw ApiError.validation({ current_password: [`is required to change ${toChange}`] });

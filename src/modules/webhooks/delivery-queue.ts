@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { JobPayloads, Jobs, Queues } from '@tessera/queue';
+import { JobPayloads, Jobs, logQueueErrors, Queues } from '@tessera/queue';
 import { Queue } from 'bullmq';
 
 /**
@@ -12,7 +12,9 @@ import { Queue } from 'bullmq';
  */
 @Injectable()
 export class DeliveryQueue {
-  constructor(@InjectQueue(Queues.webhooks) private readonly queue: Queue) {}
+  constructor(@InjectQueue(Queues.webhooks) private readonly queue: Queue) {
+    logQueueErrors(queue);
+  }
 
   /** Queues deliveries that have no live job; a finished job of the same id is replaced (manual retry, replay). */
   async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<void> {
@@ -26,7 +28,9 @@ export class DeliveryQueue {
       }
       const state = await job.getState();
       if (state === 'completed' || state === 'failed') {
-        await job.remove();
+        // A concurrent enqueue of the same delivery may have removed (and re-added) it already:
+        // then addBulk below is a no-op for this id, which is what that caller wanted too.
+        await job.remove().catch(() => undefined);
         fresh.push(id);
       } else if (state === 'delayed' && delayMs === 0) {
         await job.promote().catch(() => undefined); // it may have just become active: then it runs anyway

@@ -37,7 +37,7 @@ describe('WebhookHttpClient', () => {
     const named = await c.post({ url: `https://localhost:${port}/ok`, headers: {}, body: '{}', timeoutMs: 1000 });
     expect(named).toMatchObject({ statusCode: null, error: expect.stringMatching(/^refused: localhost resolves to a non-public address/) });
     expect(hits).toBe(before);
-    await c.onModuleDestroy();
+    await c.onApplicationShutdown();
   });
 
   it('should send the user agent and custom headers, and reuse one connection', async () => {
@@ -50,7 +50,7 @@ describe('WebhookHttpClient', () => {
     }
     // The first answer may still be draining when the second request starts; after that one stays open.
     expect(connections - before).toBeLessThanOrEqual(2);
-    await c.onModuleDestroy();
+    await c.onApplicationShutdown();
   });
 
   it('should not follow a redirect, keep 4 KB of an answer, honour the timeout and read Retry-After', async () => {
@@ -60,7 +60,7 @@ describe('WebhookHttpClient', () => {
     const slow = await c.post({ url: `${base}/slow`, headers: {}, body: '{}', timeoutMs: 200 });
     expect(slow).toMatchObject({ statusCode: null, error: 'timed out after 200 ms' });
     expect((await c.post({ url: `${base}/busy`, headers: {}, body: '{}', timeoutMs: 1000 })).retryAfterSeconds).toBe(120);
-    await c.onModuleDestroy();
+    await c.onApplicationShutdown();
   });
 
   it('should parse Retry-After as seconds or as an HTTP date', () => {

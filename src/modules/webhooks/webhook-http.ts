@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { isPublicAddress } from '@tessera/common';
 import { Agent, errors } from 'undici';
 import { APP_CONFIG, AppConfig } from '../../config/config';
@@ -72,7 +72,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * only the first 4 KB of an answer is read.
  */
 @Injectable()
-export class WebhookHttpClient implements OnModuleDestroy {
+export class WebhookHttpClient implements OnApplicationShutdown {
   private readonly allowPrivate: boolean;
   private readonly agent: Agent;
 
@@ -123,7 +123,8 @@ export class WebhookHttpClient implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** The last shutdown phase: workers (closed in onModuleDestroy) may still be finishing their requests before it. */
+  async onApplicationShutdown(): Promise<void> {
     await this.agent.close();
   }
 }

@@ -13,7 +13,7 @@ import { WebhooksService } from './webhooks.service';
 const WEBHOOK_LIST: ListSpec = {
   sortable: ['created_at', 'updated_at', 'url'],
   defaultSort: 'created_at',
-  fields: ['id', 'url', 'description', 'events', 'is_active', 'headers', 'rate_limit_per_second', 'max_in_flight', 'success_count', 'failure_count', 'consecutive_failures', 'last_delivery_at', 'disabled_reason', 'created_at', 'updated_at'],
+  fields: ['id', 'url', 'description', 'events', 'is_active', 'headers', 'rate_limit_per_second', 'max_in_flight', 'success_count', 'failure_count', 'consecutive_failures', 'last_delivery_at', 'disabled_reason', 'signature_scheme', 'public_key', 'previous_secret_expires_at', 'created_at', 'updated_at'],
   filters: { is_active: ['true', 'false'] },
   updatable: true,
 };
@@ -45,7 +45,8 @@ export class WebhooksController {
   @Post()
   @ApiOperation({
     summary: 'Create a webhook endpoint',
-    description: 'The answer carries the signing secret, the only time it is shown. 403 FEATURE_LIMIT_REACHED past the plan’s webhooks limit; 422 for a URL that is not https or reaches a non-public address.',
+    description:
+      'The answer carries the signing secret, the only time it is shown: a whsec_ secret (hmac-sha256, the default), or with signature_scheme ed25519 the whsk_ private key, whose whpk_ public_key every endpoint answer shows. 403 FEATURE_LIMIT_REACHED past the plan’s webhooks limit; 422 for a URL that is not https or reaches a non-public address.',
   })
   @Authenticated({ scopes: [Scope.WebhooksWrite], workspace: 'header' })
   @Audited('webhook.created', 'webhook')

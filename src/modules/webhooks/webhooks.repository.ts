@@ -3,7 +3,9 @@ import { ListQuery, Page } from '@tessera/common';
 import { Database, paginate } from '@tessera/database';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
-export type WebhookEndpointPatch = Partial<Pick<WebhookEndpointEntity, 'url' | 'description' | 'events' | 'isActive' | 'headers' | 'rateLimitPerSecond' | 'maxInFlight'>>;
+export type WebhookEndpointPatch = Partial<
+  Pick<WebhookEndpointEntity, 'url' | 'description' | 'events' | 'isActive' | 'headers' | 'rateLimitPerSecond' | 'maxInFlight' | 'disabledAt' | 'disabledReason' | 'failingSince'>
+>;
 
 const COLUMNS = { id: 'id', url: 'url', created_at: 'createdAt', updated_at: 'updatedAt' };
 
@@ -40,6 +42,26 @@ export class WebhooksRepository {
 
   async update(workspaceId: string, id: string, patch: WebhookEndpointPatch): Promise<void> {
     await this.repo().update({ workspaceId, id }, { ...patch, updatedAt: new Date() });
+  }
+
+  /**
+   * Installs a new sealed secret; the current one becomes the previous one until `graceEnds`
+   * (null: no grace, the previous one is dropped). Row-locked by the UPDATE itself.
+   */
+  async rotateSecret(workspaceId: string, id: string, secretSealed: string, publicKey: string | null, graceEnds: Date | null): Promise<boolean> {
+    // A CTE, because TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+    const rows: Array<{ id: string }> = await this.db.query(
+      `WITH rotated AS (
+         UPDATE webhook_endpoints
+            SET previous_secret_sealed = CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE secret_sealed END,
+                previous_secret_expires_at = $4::timestamptz,
+                secret_sealed = $3, public_key = $5, updated_at = now()
+          WHERE workspace_id = $1 AND id = $2
+          RETURNING id)
+       SELECT id FROM rotated`,
+      [workspaceId, id, secretSealed, graceEnds, publicKey],
+    );
+    return rows.length === 1;
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {

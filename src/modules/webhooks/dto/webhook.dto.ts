@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, Validate,
+  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, Validate,
   ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface,
 } from 'class-validator';
 import { isEventPattern } from '../event-types';
+import { SIGNATURE_SCHEMES, SignatureScheme } from '../signing';
 import { webhookHeadersProblem, webhookSecretProblem } from '../webhook-rules';
 
 @ValidatorConstraint({ name: 'eventPattern' })
@@ -71,9 +72,47 @@ export class CreateWebhookDto {
   @IsOptional() @IsInt() @Min(1) @Max(100)
   max_in_flight?: number;
 
-  @ApiPropertyOptional({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'whsec_ and the base64 of 24 to 64 random bytes; generated (24 bytes) when absent. Shown only in this answer.' })
+  @ApiPropertyOptional({
+    enum: SIGNATURE_SCHEMES,
+    default: 'hmac-sha256',
+    description: 'hmac-sha256: deliveries carry `v1,` signatures keyed by the whsec_ secret. ed25519: `v1a,` signatures by a generated whsk_ private key that never leaves Tessera; receivers verify with the whpk_ `public_key` of the endpoint.',
+  })
+  @IsOptional() @IsIn(SIGNATURE_SCHEMES)
+  signature_scheme?: SignatureScheme;
+
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'hmac-sha256 only: whsec_ and the base64 of 24 to 64 random bytes; generated (24 bytes) when absent. Shown only in this answer.',
+  })
   @IsOptional() @IsString() @Validate(WebhookSecretConstraint)
   secret?: string;
+}
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 168, default: 24, description: 'How long the previous secret keeps signing beside the new one (every delivery carries both signatures); 0 retires it at once.' })
+  @IsOptional() @IsInt() @Min(0) @Max(168)
+  grace_period_hours?: number;
+
+  @ApiPropertyOptional({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'hmac-sha256 endpoints only: the new secret (whsec_ and the base64 of 24 to 64 bytes); generated when absent.' })
+  @IsOptional() @IsString() @Validate(WebhookSecretConstraint)
+  secret?: string;
+}
+
+/** Which deliveries a replay queues again. */
+export const REPLAYABLE_STATUSES = ['failed', 'success'] as const;
+
+export class ReplayDto {
+  @ApiProperty({ format: 'date-time', example: '2026-01-15T00:00:00.000Z', description: 'Deliveries created at or after this instant.' })
+  @IsString() @IsISO8601({ strict: true })
+  since: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Deliveries created before this instant (default: now).' })
+  @IsOptional() @IsString() @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ enum: REPLAYABLE_STATUSES, default: 'failed', description: 'failed: deliveries given up on; success: deliveries the receiver acknowledged (to send them again).' })
+  @IsOptional() @IsIn(REPLAYABLE_STATUSES)
+  status?: (typeof REPLAYABLE_STATUSES)[number];
 }
 
 export class UpdateWebhookDto {

@@ -1,0 +1,260 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '@tessera/common';
+import { Database } from '@tessera/database';
+import type { SignatureScheme } from './signing';
+import type { DeliveryStatus } from './webhook-delivery.entity';
+
+/** An outbox row claimed by the relay. */
+export interface ClaimedEvent {
+  id: string;
+  workspaceId: string;
+  type: string;
+  /** `data.endpoint_id` of an operational event: the endpoint it is about. */
+  aboutEndpointId: string | null;
+}
+
+export interface RelayEndpointRow {
+  id: string;
+  workspaceId: string;
+  events: string[];
+}
+
+/** Everything one attempt needs, read in one query. */
+export interface DeliveryContext {
+  id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextRetryAt: Date | null;
+  workspaceId: string;
+  eventId: string;
+  eventType: string;
+  eventData: Record<string, unknown>;
+  eventCreatedAt: Date;
+  endpoint: {
+    id: string;
+    url: string;
+    isActive: boolean;
+    headers: Record<string, string>;
+    signatureScheme: SignatureScheme;
+    secretSealed: string;
+    previousSecretSealed: string | null;
+    previousSecretExpiresAt: Date | null;
+    maxInFlight: number;
+    rateLimitPerSecond: number | null;
+    disabledReason: string | null;
+  };
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attempt: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** The endpoint's counters after an attempt was counted. */
+export interface EndpointCounters {
+  id: string;
+  workspaceId: string;
+  url: string;
+  isActive: boolean;
+  consecutiveFailures: number;
+  failingSince: Date | null;
+}
+
+/**
+ * The worker's SQL for webhook delivery: the outbox relay, one attempt's bookkeeping (delivery,
+ * attempt row and endpoint counters, always in the caller's transaction), the recovery sweep and
+ * retention. The API's reads of the delivery log live elsewhere.
+ */
+/** TypeORM answers an UPDATE … RETURNING with [rows, count] and a SELECT or INSERT with the rows. */
+function updated<T>(result: [T[], number]): T[] {
+  return result[0];
+}
+
+@Injectable()
+export class DeliveriesRepository {
+  constructor(private readonly db: Database) {}
+
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  /**
+   * Locks up to `limit` unrelayed events, oldest first. SKIP LOCKED: several relays (worker
+   * processes) take disjoint batches and never wait for each other. In a transaction.
+   */
+  async claimEvents(limit: number): Promise<ClaimedEvent[]> {
+    const rows = await this.db.query<Array<{ id: string; workspace_id: string; type: string; about: string | null }>>(
+      `SELECT id, workspace_id, type, data->>'endpoint_id' AS about FROM events
+        WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, type: r.type, aboutEndpointId: r.about }));
+  }
+
+  async activeEndpoints(workspaceIds: readonly string[]): Promise<RelayEndpointRow[]> {
+    if (workspaceIds.length === 0) return [];
+    const rows = await this.db.query<Array<{ id: string; workspace_id: string; events: string[] }>>(
+      `SELECT id, workspace_id, events FROM webhook_endpoints WHERE is_active AND workspace_id = ANY($1::text[])`,
+      [workspaceIds],
+    );
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, events: r.events }));
+  }
+
+  /** One pending delivery per (event, endpoint); a pair that already has one is left alone. Returns the new ids. */
+  async insertDeliveries(rows: ReadonlyArray<{ workspaceId: string; endpointId: string; eventId: string; eventType: string }>): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.db.query<Array<{ id: string }>>(
+      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING id`,
+      [rows.map(() => newId('dlv')), rows.map((r) => r.workspaceId), rows.map((r) => r.endpointId), rows.map((r) => r.eventId), rows.map((r) => r.eventType)],
+    );
+    return inserted.map((r) => r.id);
+  }
+
+  async markPublished(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.db.query(`UPDATE events SET published_at = now() WHERE id = ANY($1::text[])`, [eventIds]);
+  }
+
+  async load(deliveryId: string): Promise<DeliveryContext | null> {
+    const rows = await this.db.query<Array<Record<string, unknown>>>(
+      `SELECT d.id, d.status, d.attempts, d.next_retry_at, d.workspace_id, d.event_id,
+              e.type AS event_type, e.data AS event_data, e.created_at AS event_created_at,
+              w.id AS endpoint_id, w.url, w.is_active, w.headers, w.signature_scheme, w.secret_sealed,
+              w.previous_secret_sealed, w.previous_secret_expires_at, w.max_in_flight, w.rate_limit_per_second, w.disabled_reason
+         FROM webhook_deliveries d
+         JOIN events e ON e.id = d.event_id
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+        WHERE d.id = $1`,
+      [deliveryId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      status: r.status as DeliveryStatus,
+      attempts: r.attempts as number,
+      nextRetryAt: r.next_retry_at as Date | null,
+      workspaceId: r.workspace_id as string,
+      eventId: r.event_id as string,
+      eventType: r.event_type as string,
+      eventData: r.event_data as Record<string, unknown>,
+      eventCreatedAt: r.event_created_at as Date,
+      endpoint: {
+        id: r.endpoint_id as string,
+        url: r.url as string,
+        isActive: r.is_active as boolean,
+        headers: (r.headers ?? {}) as Record<string, string>,
+        signatureScheme: r.signature_scheme as SignatureScheme,
+        secretSealed: r.secret_sealed as string,
+        previousSecretSealed: r.previous_secret_sealed as string | null,
+        previousSecretExpiresAt: r.previous_secret_expires_at as Date | null,
+        maxInFlight: r.max_in_flight as number,
+        rateLimitPerSecond: r.rate_limit_per_second as number | null,
+        disabledReason: r.disabled_reason as string | null,
+      },
+    };
+  }
+
+  /** Locks an open delivery and returns its attempts so far; null when it already ended (or is gone). In a transaction. */
+  async lockOpen(deliveryId: string): Promise<{ attempts: number } | null> {
+    const rows = await this.db.query<Array<{ attempts: number }>>(
+      `SELECT attempts FROM webhook_deliveries WHERE id = $1 AND status IN ('pending', 'retrying') FOR UPDATE`,
+      [deliveryId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insertAttempt(a: AttemptRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO webhook_attempts (id, delivery_id, attempt, status_code, response_body, duration_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [newId('att'), a.deliveryId, a.attempt, a.statusCode, a.responseBody, a.durationMs, a.error],
+    );
+  }
+
+  /** Sets the outcome of an attempt: success/failed end the delivery, retrying sets when the next one is due. */
+  async updateDelivery(
+    deliveryId: string,
+    u: { status: DeliveryStatus; attempts: number; nextRetryAt: Date | null; lastStatusCode: number | null; lastError: string | null },
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET status = $2, attempts = $3, next_retry_at = $4, last_status_code = $5, last_error = $6, updated_at = now(),
+              completed_at = CASE WHEN $2 IN ('success', 'failed') THEN now() ELSE NULL END
+        WHERE id = $1`,
+      [deliveryId, u.status, u.attempts, u.nextRetryAt, u.lastStatusCode, u.lastError],
+    );
+  }
+
+  /** Ends an open delivery without an attempt (its endpoint is disabled); false when it was not open. */
+  async endWithoutAttempt(deliveryId: string, reason: string): Promise<boolean> {
+    const rows = updated(await this.db.query<[Array<{ id: string }>, number]>(
+      `UPDATE webhook_deliveries SET status = 'failed', next_retry_at = NULL, last_error = $2, updated_at = now(), completed_at = now()
+        WHERE id = $1 AND status IN ('pending', 'retrying') RETURNING id`,
+      [deliveryId, reason],
+    ));
+    return rows.length === 1;
+  }
+
+  /** Counts an attempt on its endpoint. The row lock serialises concurrent attempts, so each streak length is seen once. */
+  async countOnEndpoint(endpointId: string, success: boolean): Promise<EndpointCounters & { previousFailures: number }> {
+    const rows = updated(await this.db.query<[Array<{ id: string; workspace_id: string; url: string; is_active: boolean; consecutive_failures: number; failing_since: Date | null; previous: number }>, number]>(
+      success
+        ? `UPDATE webhook_endpoints w SET success_count = w.success_count + 1, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
+             FROM (SELECT id, consecutive_failures AS previous FROM webhook_endpoints WHERE id = $1 FOR UPDATE) old
+            WHERE w.id = old.id RETURNING w.id, w.workspace_id, w.url, w.is_active, w.consecutive_failures, w.failing_since, old.previous`
+        : `UPDATE webhook_endpoints w SET failure_count = w.failure_count + 1, consecutive_failures = w.consecutive_failures + 1,
+                  failing_since = COALESCE(w.failing_since, now()), last_delivery_at = now()
+             FROM (SELECT id, consecutive_failures AS previous FROM webhook_endpoints WHERE id = $1 FOR UPDATE) old
+            WHERE w.id = old.id RETURNING w.id, w.workspace_id, w.url, w.is_active, w.consecutive_failures, w.failing_since, old.previous`,
+      [endpointId],
+    ));
+    const r = rows[0];
+    return { id: r.id, workspaceId: r.workspace_id, url: r.url, isActive: r.is_active, consecutiveFailures: r.consecutive_failures, failingSince: r.failing_since, previousFailures: r.previous };
+  }
+
+  /** Disables an active endpoint; false when it was already inactive (so only one caller announces it). */
+  async disableEndpoint(endpointId: string, reason: string): Promise<boolean> {
+    const rows = updated(await this.db.query<[Array<{ id: string }>, number]>(
+      `UPDATE webhook_endpoints SET is_active = false, disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1 AND is_active RETURNING id`,
+      [endpointId, reason],
+    ));
+    return rows.length === 1;
+  }
+
+  /**
+   * Open deliveries that should have been attempted a while ago and may have no job (the worker or
+   * Redis died between the relay's commit and its enqueue, or Redis lost the job).
+   */
+  async overdue(olderThanSeconds: number, limit: number, afterId = ''): Promise<string[]> {
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `SELECT id FROM webhook_deliveries
+        WHERE status IN ('pending', 'retrying') AND COALESCE(next_retry_at, updated_at) < now() - make_interval(secs => $1) AND id > $3
+        ORDER BY id LIMIT $2`,
+      [olderThanSeconds, limit, afterId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Retention, one batch: attempts, then ended deliveries, then relayed events nothing refers to, older than the cutoff. Rows removed. */
+  async purgeBatch(before: Date, batch: number): Promise<{ attempts: number; deliveries: number; events: number }> {
+    const count = async (sql: string) => (await this.db.query<Array<{ n: number }>>(sql, [before, batch]))[0]?.n ?? 0;
+    const attempts = await count(
+      `WITH gone AS (DELETE FROM webhook_attempts WHERE id IN (SELECT id FROM webhook_attempts WHERE created_at < $1 LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+    const deliveries = await count(
+      `WITH gone AS (DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status IN ('success', 'failed') LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+    const events = await count(
+      `WITH gone AS (DELETE FROM events WHERE id IN (
+         SELECT e.id FROM events e WHERE e.published_at IS NOT NULL AND e.published_at < $1
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+    return { attempts, deliveries, events };
+  }
+}

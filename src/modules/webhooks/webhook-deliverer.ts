@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { unseal } from '@tessera/common';
+import { OperationalEventType, Outbox } from '@tessera/database';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { AuditService } from '../audit/audit.service';
+import { DeliveriesRepository, DeliveryContext, EndpointCounters } from './deliveries.repository';
+import { FAILING_THRESHOLD, judgeAttempt } from './delivery-policy';
+import { signatureHeader } from './signing';
+import { WebhookHttpClient, WebhookResponse } from './webhook-http';
+
+/** What became of a delivery after one look at it. */
+export type DeliveryOutcome = { kind: 'ended' } | { kind: 'retry'; at: Date };
+
+interface Announcement {
+  workspaceId: string;
+  type: OperationalEventType;
+  endpointId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * One delivery attempt: sign, POST, then record it. The attempt row, the delivery's new state,
+ * the endpoint's counters and any operational event (failing, exhausted, disabled, recovered)
+ * are written in one transaction; the audit rows follow its commit. Nothing slow happens while
+ * the transaction is open.
+ */
+@Injectable()
+export class WebhookDeliverer {
+  constructor(
+    private readonly repo: DeliveriesRepository,
+    private readonly http: WebhookHttpClient,
+    private readonly outbox: Outbox,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The exact bytes receivers get and sign-check: API.md "Webhooks on the wire". */
+  static body(ctx: DeliveryContext): string {
+    return JSON.stringify({ id: ctx.eventId, type: ctx.eventType, created_at: ctx.eventCreatedAt.toISOString(), workspace_id: ctx.workspaceId, data: ctx.eventData });
+  }
+
+  /** The live signing secrets: the current one, and the previous one while its rotation grace lasts. */
+  secrets(ctx: DeliveryContext, now = new Date()): string[] {
+    const key = this.config.encryptionKey;
+    const ep = ctx.endpoint;
+    const secrets = [unseal(key, ep.secretSealed, ep.id).toString('utf8')];
+    if (ep.previousSecretSealed && ep.previousSecretExpiresAt && ep.previousSecretExpiresAt > now) {
+      secrets.push(unseal(key, ep.previousSecretSealed, ep.id).toString('utf8'));
+    }
+    return secrets;
+  }
+
+  async attempt(ctx: DeliveryContext): Promise<DeliveryOutcome> {
+    const body = WebhookDeliverer.body(ctx);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = {
+      ...ctx.endpoint.headers,
+      'webhook-id': ctx.eventId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(this.secrets(ctx), ctx.eventId, timestamp, body),
+    };
+    const res = await this.http.post({ url: ctx.endpoint.url, headers, body, timeoutMs: this.config.webhooks.timeoutMs });
+    return this.record(ctx, res);
+  }
+
+  /** Ends an open delivery of an endpoint that is disabled: no request, and a replay can queue it again. */
+  async endForInactiveEndpoint(ctx: DeliveryContext): Promise<void> {
+    const why = ctx.endpoint.disabledReason ? `endpoint disabled: ${ctx.endpoint.disabledReason}` : 'endpoint disabled';
+    await this.repo.endWithoutAttempt(ctx.id, `not attempted: ${why}`);
+  }
+
+  private async record(ctx: DeliveryContext, res: WebhookResponse): Promise<DeliveryOutcome> {
+    const announced: Announcement[] = [];
+    const outcome = await this.repo.transaction(async (): Promise<DeliveryOutcome> => {
+      const open = await this.repo.lockOpen(ctx.id);
+      if (!open) return { kind: 'ended' }; // ended meanwhile (its endpoint was deleted, or another run finished it)
+      const attempt = open.attempts + 1;
+      await this.repo.insertAttempt({ deliveryId: ctx.id, attempt, statusCode: res.statusCode, responseBody: res.body, durationMs: res.durationMs, error: res.error });
+      const verdict = judgeAttempt(res, attempt, this.config.webhooks.retrySchedule);
+      const lastError = res.error ?? (verdict.kind === 'success' ? null : `HTTP ${res.statusCode}`);
+      const about = (counters: EndpointCounters, extra: Record<string, unknown> = {}) => ({ endpoint_id: counters.id, url: counters.url, ...extra });
+      const announce = (type: OperationalEventType, counters: EndpointCounters, data: Record<string, unknown>) => announced.push({ workspaceId: counters.workspaceId, type, endpointId: counters.id, data });
+
+      if (verdict.kind === 'success') {
+        await this.repo.updateDelivery(ctx.id, { status: 'success', attempts: attempt, nextRetryAt: null, lastStatusCode: res.statusCode, lastError: null });
+        const counters = await this.repo.countOnEndpoint(ctx.endpoint.id, true);
+        if (counters.previousFailures >= FAILING_THRESHOLD) {
+          const data = about(counters, { failures_before: counters.previousFailures });
+          await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.endpoint.recovered', data });
+          announce('webhook.endpoint.recovered', counters, data);
+        }
+        return { kind: 'ended' };
+      }
+
+      const ended = verdict.kind !== 'retry';
+      const nextRetryAt = verdict.kind === 'retry' ? new Date(Date.now() + verdict.delayMs) : null;
+      await this.repo.updateDelivery(ctx.id, {
+        status: ended ? 'failed' : 'retrying',
+        attempts: attempt,
+        nextRetryAt,
+        lastStatusCode: res.statusCode,
+        lastError: verdict.kind === 'gone' ? 'HTTP 410 Gone: the endpoint was disabled' : lastError,
+      });
+      const counters = await this.repo.countOnEndpoint(ctx.endpoint.id, false);
+      if (counters.consecutiveFailures === FAILING_THRESHOLD) {
+        const data = about(counters, { consecutive_failures: counters.consecutiveFailures, failing_since: counters.failingSince?.toISOString() ?? null });
+        await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.delivery.failing', data });
+        announce('webhook.delivery.failing', counters, data);
+      }
+      if (verdict.kind === 'exhausted') {
+        const data = about(counters, { delivery_id: ctx.id, event_id: ctx.eventId, event_type: ctx.eventType, attempts: attempt, last_status_code: res.statusCode, last_error: lastError });
+        await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.delivery.exhausted', data });
+        announce('webhook.delivery.exhausted', counters, data);
+      }
+      const hours = this.config.webhooks.disableAfterHours;
+      const failingTooLong = counters.failingSince !== null && Date.now() - counters.failingSince.getTime() >= hours * 3_600_000;
+      const disable =
+        verdict.kind === 'gone'
+          ? { reason: 'gone', message: 'the endpoint answered 410 Gone' }
+          : failingTooLong
+            ? { reason: 'consecutive_failures', message: `failing with no success for ${hours} hours` }
+            : null;
+      if (disable && (await this.repo.disableEndpoint(ctx.endpoint.id, disable.message))) {
+        const data = about(counters, { ...disable, consecutive_failures: counters.consecutiveFailures });
+        await this.outbox.write({ workspaceId: counters.workspaceId, type: 'webhook.endpoint.disabled', data });
+        announce('webhook.endpoint.disabled', counters, data);
+      }
+      return nextRetryAt ? { kind: 'retry', at: nextRetryAt } : { kind: 'ended' };
+    });
+    for (const a of announced) {
+      this.audit.record({
+        workspaceId: a.workspaceId,
+        actorType: 'system',
+        actorId: null,
+        action: a.type,
+        targetType: 'webhook_endpoint',
+        targetId: a.endpointId,
+        metadata: Object.fromEntries(Object.entries(a.data).filter((e): e is [string, string | number | boolean | null] => e[1] === null || ['string', 'number', 'boolean'].includes(typeof e[1]))),
+      });
+    }
+    return outcome;
+  }
+}
