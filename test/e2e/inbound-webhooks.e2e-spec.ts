@@ -1,12 +1,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
 import { unseal } from '@tessera/common';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Account, addMember, createApiKey, eventually, registerAccount } from '../factories/accounts';
-import { startTestApp, TestApp, testConfig } from '../utils/app';
+import { Account, addMember, createApiKey, eventually, registerAccount, sleep } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp, testConfig } from '../utils/app';
+import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { Receiver, startReceiver } from '../utils/receiver';
 
 /**
  * Inbound webhooks: sources (/webhooks/inbound-sources) and the route providers post their signed
@@ -525,5 +528,43 @@ describe('Subscribing to inbound events [/webhooks]', () => {
     expect(Object.keys(receive.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '413', '429']));
     expect(receive.security).toBeUndefined();
     expect(doc.paths['/api/v1/webhooks/inbound-sources'].post['x-required-scopes']).toEqual(['webhooks:write']);
+  });
+});
+
+describe('One engine, in and out: an accepted callback is delivered to the endpoints subscribed to it', () => {
+  // Its own database and Redis, so that its worker relays only the events of this test.
+  let stack: IsolatedStack;
+  let app: TestApp;
+  let worker: INestApplicationContext;
+  let r: Receiver;
+  beforeAll(async () => {
+    stack = await isolatedStack();
+    app = await startTestApp(stack.env);
+    worker = await startTestWorker(stack.env);
+    r = await startReceiver();
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await app?.close();
+    await r?.close();
+    await stack?.drop();
+  });
+
+  it('delivers inbound.<name>.received, signed, to an endpoint subscribed to inbound.*, and not to one subscribed to post.*', async () => {
+    const a = await registerAccount(app);
+    const created = await app.http().post('/api/v1/webhooks/inbound-sources').set(a.auth).set(ws(a)).send({ name: 'payments', scheme: 'stripe', secret: stripeSecret() });
+    const source: Source = { id: created.body.data.id, name: 'payments', scheme: 'stripe', secret: created.body.data.secret, workspaceId: a.workspace.id };
+    const out = await app.http().post('/api/v1/webhooks').set(a.auth).set(ws(a)).send({ url: r.url, events: ['inbound.*'] });
+    const other = await app.http().post('/api/v1/webhooks').set(a.auth).set(ws(a)).send({ url: `${r.url}/posts-only`, events: ['post.*'] });
+    expect([out.status, other.status]).toEqual([201, 201]);
+    const id = msgId('stripe');
+    const body = eventBody(source, id);
+    expect((await send(app, source.id, signed(source, id, body), body)).status).toBe(200);
+
+    expect(await eventually(async () => r.received.length >= 1, 15_000)).toBe(true);
+    const delivered = new Webhook(out.body.data.secret).verify(r.received[0].body, r.received[0].headers as Record<string, string>) as Record<string, any>;
+    expect(delivered).toMatchObject({ type: 'inbound.payments.received', workspace_id: a.workspace.id, data: { source_id: source.id, source_name: 'payments', message_id: id, payload: JSON.parse(body) } });
+    await sleep(500);
+    expect(r.received).toHaveLength(1);
   });
 });
