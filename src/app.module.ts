@@ -24,6 +24,7 @@ import { MailModule } from './modules/mail/mail.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
+import { InboundWebhooksModule } from './modules/webhooks/inbound/inbound-webhooks.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -50,6 +51,8 @@ export class AppModule implements NestModule {
         RateLimitModule,
         EntitlementsModule,
         PostsModule,
+        // Before WebhooksModule: its /webhooks/:id must not take /webhooks/inbound-sources (Express routes in order).
+        InboundWebhooksModule,
         WebhooksModule,
         AdminModule,
         QueuesDashboardModule.forRoot(options.queuesDashboard),

@@ -1,15 +1,17 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable, Transform } from 'node:stream';
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { assignRequestId, configureHttp, ErrorCode, isTrustedProxy, newId } from '@tessera/common';
+import { ApiError, assignRequestId, configureHttp, ErrorCode, isTrustedProxy, newId } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { AppConfig } from './config/config';
+import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { setupOpenApi } from './openapi';
 
 /**
@@ -38,6 +40,104 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+const inboundTooLarge = () => new ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, INBOUND_BODY_TOO_LARGE);
+
+/** A body as raw bytes, refused (413 in the envelope) as soon as it passes the inbound limit. */
+function readInboundBody(stream: Readable, contentLength: string | string[] | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(contentLength) > INBOUND_BODY_LIMIT_BYTES) {
+      // Read off and drop the rest, so that the client gets to read the answer.
+      stream.resume();
+      reject(inboundTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err: Error | null) => {
+      stream.off('data', onData).off('end', onEnd).off('error', onAborted).off('close', onAborted);
+      if (err) {
+        stream.resume();
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > INBOUND_BODY_LIMIT_BYTES) done(inboundTooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done(null);
+    // A client that went away: a 4xx for the log, never a 500 (nor a 503 for its ECONNRESET). A
+    // stream in between (Fastify's preParsing cap) may fail with our own answer: that one is kept.
+    const onAborted = (err?: unknown) => done(err instanceof ApiError ? err : ApiError.badRequest('The client closed the connection before the end of the body.'));
+    stream.on('data', onData).on('end', onEnd).on('error', onAborted).on('close', onAborted);
+  });
+}
+
+/** Where both platforms put the inbound route's body as received (Nest's RawBodyRequest convention). */
+type WithRawBody = { rawBody?: Buffer };
+
+/**
+ * Express: the inbound route (providers' signed callbacks) gets its body as raw bytes, whatever
+ * its content type, before the JSON parser could take it (which then skips a body already read).
+ */
+function rawInboundBodyOnExpress(app: NestExpressApplication): void {
+  app.use(INBOUND_PATH_PREFIX.replace(/\/$/, ''), (req: IncomingMessage & WithRawBody, _res: unknown, next: (err?: unknown) => void) => {
+    readInboundBody(req, req.headers['content-length']).then((body) => {
+      req.rawBody = body;
+      next();
+    }, next);
+  });
+}
+
+type FastifyRequestLike = WithRawBody & { routeOptions?: { url?: string }; is404?: boolean; headers: Record<string, string | string[] | undefined> };
+type FastifyDone = (err: Error | null, body?: unknown) => void;
+
+/**
+ * Fastify: the inbound route's body is capped at 256 KB (answered with our 413) and kept as raw
+ * bytes as it streams in, before any content-type parser; there, JSON is not parsed (a body that
+ * is not valid JSON is still a callback to verify) and any content type is accepted. Every other
+ * route parses as before (JSON with Fastify's own parser, any unknown type 415).
+ */
+function rawInboundBodyOnFastify(app: NestFastifyApplication, bodyLimit: number): void {
+  const instance = app.getHttpAdapter().getInstance();
+  const isInbound = (req: FastifyRequestLike) => req.routeOptions?.url?.startsWith(INBOUND_PATH_PREFIX) === true;
+  instance.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(INBOUND_PATH_PREFIX)) return;
+    route.bodyLimit = INBOUND_BODY_LIMIT_BYTES;
+    const keepRaw = async (req: FastifyRequestLike, _reply: unknown, payload: Readable) => {
+      if (Number(req.headers['content-length']) > INBOUND_BODY_LIMIT_BYTES) throw inboundTooLarge();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      return payload.pipe(
+        new Transform({
+          transform(chunk: Buffer, _enc, callback) {
+            size += chunk.length;
+            if (size > INBOUND_BODY_LIMIT_BYTES) return callback(inboundTooLarge());
+            chunks.push(chunk);
+            callback(null, chunk);
+          },
+          flush(callback) {
+            req.rawBody = Buffer.concat(chunks, size);
+            callback();
+          },
+        }),
+      );
+    };
+    route.preParsing = [...(route.preParsing ? ([] as unknown[]).concat(route.preParsing) : []), keepRaw] as typeof route.preParsing;
+  });
+  const { onProtoPoisoning, onConstructorPoisoning } = instance.initialConfig as { onProtoPoisoning?: 'error' | 'remove' | 'ignore'; onConstructorPoisoning?: 'error' | 'remove' | 'ignore' };
+  const json = instance.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
+  // Through Nest, which otherwise registers its own application/json parser at init. Fastify's
+  // default parser takes a Buffer as well as a string (its typings say string; Nest passes Buffers too).
+  app.useBodyParser<Server>('application/json', { bodyLimit }, (req, body, done) => (isInbound(req) ? done(null, body) : json(req, body as unknown as string, done)));
+  instance.addContentTypeParser('*', (req: FastifyRequestLike, payload: Readable, done: FastifyDone) => {
+    if (isInbound(req)) readInboundBody(payload, undefined).then((body) => done(null, body), done);
+    // What Fastify answers without a catch-all parser: the route's 404, else 415.
+    else if (req.is404) done(null, undefined);
+    else done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }));
+  });
 }
 
 /**
@@ -86,7 +186,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       clientErrorHandler: answerClientError,
       frameworkErrors: answerRouterError,
     });
-    app = await NestFactory.create(module, adapter, { bufferLogs: true });
+    const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+    rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
+    app = fastify;
     // After routing, before bull-board's routes (registered at init) see the request.
     const gate = app.get(QueuesDashboardGate);
     adapter.getInstance().addHook('onRequest', async (req, reply) => {
@@ -99,6 +201,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const { ExpressAdapter: BoardAdapter } = await import('@bull-board/express');
     const module = AppModule.forRoot(config, { queuesDashboard: BoardAdapter });
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
+    rawInboundBodyOnExpress(express);
     // Registered before init, so before bull-board's router (mounted at init).
     const gate = express.get(QueuesDashboardGate);
     express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {

@@ -8,6 +8,7 @@ import { RevokedAccessTokens1764000500000 } from './migrations/1764000500000-rev
 import { Webhooks1764000600000 } from './migrations/1764000600000-webhooks';
 import { WebhookDeliveries1764000700000 } from './migrations/1764000700000-webhook-deliveries';
 import { EventsNotify1764000750000 } from './migrations/1764000750000-events-notify';
+import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -20,6 +21,7 @@ export const migrations = [
   Webhooks1764000600000,
   WebhookDeliveries1764000700000,
   EventsNotify1764000750000,
+  InboundWebhooks1764000800000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

@@ -65,7 +65,7 @@ function call(op: Operation) {
 describe('Access matrix over every workspace route', () => {
   it('covers the workspace routes', () => {
     expect(operations.length).toBeGreaterThanOrEqual(50);
-    // Webhooks (issue 8): the delivery log, retry, replay, test sends and secret rotation.
+    // Webhooks (issue 8): the delivery log, retry, replay, test sends, secret rotation and inbound sources.
     expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(
       expect.arrayContaining([
         'get /api/v1/webhooks/{id}/deliveries',
@@ -74,6 +74,11 @@ describe('Access matrix over every workspace route', () => {
         'post /api/v1/webhooks/{id}/replay',
         'post /api/v1/webhooks/{id}/test',
         'post /api/v1/webhooks/{id}/rotate-secret',
+        'get /api/v1/webhooks/inbound-sources',
+        'post /api/v1/webhooks/inbound-sources',
+        'get /api/v1/webhooks/inbound-sources/{id}',
+        'patch /api/v1/webhooks/inbound-sources/{id}',
+        'delete /api/v1/webhooks/inbound-sources/{id}',
       ]),
     );
   });

@@ -1,7 +1,8 @@
-import { EVENT_TYPES, EventType, OPERATIONAL_EVENT_TYPES } from '@tessera/database';
+import { EVENT_TYPES, EventType, FixedEventType, INBOUND_EVENT_TYPE_PATTERN, INBOUND_SOURCE_NAME, isEventType, OPERATIONAL_EVENT_TYPES } from '@tessera/database';
 
 export interface EventTypeInfo {
-  type: EventType;
+  /** A type, or for the inbound callbacks the pattern of their types (inbound.{source_name}.received). */
+  type: FixedEventType | typeof INBOUND_EVENT_TYPE_PATTERN;
   description: string;
   /** The `data` of a delivery of this type. */
   example: Record<string, unknown>;
@@ -14,7 +15,7 @@ const member = { user_id: 'usr_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8', workspace_id: WS, na
 const endpoint = { endpoint_id: 'whk_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8', url: 'https://example.com/hooks' };
 
 /** What each registered event type means and what its `data` looks like: GET /webhooks/event-types. */
-const CATALOG: { [T in EventType]: Omit<EventTypeInfo, 'type'> } = {
+const CATALOG: { [T in FixedEventType]: Omit<EventTypeInfo, 'type'> } = {
   'post.created': { description: 'A post was created.', example: post },
   'post.updated': { description: 'A post was changed (PUT or PATCH); data is the post after the change.', example: { ...post, status: 'published' } },
   'post.deleted': { description: 'A post was deleted; data is the post as it was.', example: post },
@@ -32,23 +33,41 @@ const CATALOG: { [T in EventType]: Omit<EventTypeInfo, 'type'> } = {
   'webhook.test': { description: 'A test send, asked for by a user; it carries no domain change.', example: { ...endpoint, message: 'This is a test event from Tessera.' } },
 };
 
-export const EVENT_TYPE_CATALOG: readonly EventTypeInfo[] = EVENT_TYPES.map((type) => ({ type, ...CATALOG[type] }));
+const INBOUND: Omit<EventTypeInfo, 'type'> = {
+  description:
+    'A provider callback accepted on an inbound source (POST /api/v1/inbound/{source_id}, signature verified), one type per source name: ' +
+    'subscribe to inbound.<name>.received for one source, or inbound.* for every source. payload is the parsed JSON body, or the raw text when it is not JSON.',
+  example: { source_id: 'src_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8', source_name: 'stripe', message_id: 'evt_1QdGxKLkdIwHu7ix', payload: { id: 'evt_1QdGxKLkdIwHu7ix', type: 'invoice.paid', data: { object: { id: 'in_1QdGx' } } } },
+};
+
+export const EVENT_TYPE_CATALOG: readonly EventTypeInfo[] = [
+  ...EVENT_TYPES.map((type) => ({ type, ...CATALOG[type] })),
+  { type: INBOUND_EVENT_TYPE_PATTERN, ...INBOUND },
+];
 
 export function isOperationalEventType(type: string): boolean {
   return (OPERATIONAL_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+/** `inbound.` or `inbound.<source name>.`: prefixes that inbound event types can have. */
+function isInboundPrefix(prefix: string): boolean {
+  if (prefix === 'inbound.') return true;
+  const m = /^inbound\.(.+)\.$/.exec(prefix);
+  return m !== null && INBOUND_SOURCE_NAME.test(m[1]);
+}
+
 /**
- * Whether `pattern` is something an endpoint may subscribe to: a registered type, `*`, or a
- * prefix wildcard (`post.*`, `webhook.delivery.*`) that matches at least one registered type.
+ * Whether `pattern` is something an endpoint may subscribe to: a registered type (inbound ones
+ * included, `inbound.<name>.received`, whether or not that source exists yet), `*`, or a prefix
+ * wildcard (`post.*`, `webhook.delivery.*`, `inbound.*`) that can match a registered type.
  */
 export function isEventPattern(pattern: string): boolean {
   if (pattern === '*') return true;
   if (pattern.endsWith('.*')) {
     const prefix = pattern.slice(0, -1);
-    return prefix.length > 1 && !prefix.slice(0, -1).includes('*') && EVENT_TYPES.some((t) => t.startsWith(prefix));
+    return prefix.length > 1 && !prefix.slice(0, -1).includes('*') && (EVENT_TYPES.some((t) => t.startsWith(prefix)) || isInboundPrefix(prefix));
   }
-  return (EVENT_TYPES as readonly string[]).includes(pattern);
+  return isEventType(pattern);
 }
 
 /** Whether an endpoint subscribed to `patterns` receives `type`. */
