@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { deriveKey32, isAddressOrCidr, parseKey32, type TrustProxy } from '@tessera/common';
 import type { PoolSettings } from '@tessera/database';
 import { Tier, TIERS } from '../modules/auth/principal';
@@ -11,6 +12,8 @@ export interface AppConfig {
   port: number;
   /** Address the API listens on: loopback unless HOST opens it (containers set 0.0.0.0). */
   host: string;
+  /** API processes behind the one port (API_PROCESSES; default: the number of cores). Each has its own pool. */
+  apiProcesses: number;
   httpAdapter: 'express' | 'fastify';
   databaseUrl: string;
   /** Pool size and the time limits of every PostgreSQL connection. */
@@ -178,6 +181,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
     host: hostOf(env),
+    apiProcesses: int(env, 'API_PROCESSES', nodeEnv === 'test' ? 1 : availableParallelism(), 1, 64),
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     database: {
