@@ -130,10 +130,12 @@ describe('Rate limits and health probes', () => {
     const redis = t.app.get<Redis>(REDIS);
     const field = `${workspaceId}|${new Date().toISOString().slice(0, 7)}`;
     const before = Number((await redis.hget(PENDING_API_CALLS, field)) ?? 0);
+    // GCRA gives one request back every second, so on a slow machine a few more than 60 pass.
     const statuses: number[] = [];
-    for (let i = 0; i < 65; i++) statuses.push((await t.http().get('/api/v1/posts?limit=1').set(key)).status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(60);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(5);
-    expect(Number(await redis.hget(PENDING_API_CALLS, field)) - before).toBe(60);
+    while (statuses.filter((s) => s === 429).length < 5 && statuses.length < 200) statuses.push((await t.http().get('/api/v1/posts?limit=1').set(key)).status);
+    const ok = statuses.filter((s) => s === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(60);
+    expect(ok + 5).toBe(statuses.length);
+    expect(Number(await redis.hget(PENDING_API_CALLS, field)) - before).toBe(ok);
   });
 });
