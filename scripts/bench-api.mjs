@@ -63,15 +63,17 @@ function loadAsync(url, headers = {}, { seconds = DURATION, core = 1 } = {}) {
   const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const [cmd, args] = pinned(core, [process.execPath, join(root, 'node_modules/autocannon/autocannon.js'), '-c', String(CONNECTIONS), '-d', String(seconds), '-j', ...headerArgs, url]);
   return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => (out += d));
-    child.once('exit', () => {
+    child.stderr.on('data', (d) => (err += d));
+    child.once('exit', (code, signal) => {
       try {
         const r = JSON.parse(out);
         done({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx ?? 0, errors: r.errors });
-      } catch (err) {
-        fail(err);
+      } catch {
+        fail(new Error(`autocannon ${url} ended (${signal ?? code}) without a result: ${err.trim().split('\n').slice(-5).join(' | ')}`));
       }
     });
   });
