@@ -30,6 +30,11 @@ export class InfrastructureModule {
             // (credentials) nor bodies (passwords), never the whole request object.
             quietReqLogger: true,
             quietResLogger: true,
+            // pino-http still binds `req` to a second child logger on every request; unwrapped, its
+            // serializer gets the raw request and drops it, instead of first copying it into pino's
+            // full request object (headers, query, addresses) that no line here prints.
+            wrapSerializers: false,
+            serializers: { req: () => undefined, res: () => undefined },
             customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
             customSuccessObject: requestLine,
             customErrorObject: (req: IncomingMessage, res: ServerResponse, err: Error, fields: { duration_ms: number }) => ({
