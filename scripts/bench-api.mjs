@@ -1,28 +1,46 @@
-// npm run bench:api — autocannon on loopback, server pinned to core 0 and load generator to core 1,
-// for each HTTP platform: (a) a bare NestJS route returning constant JSON, (b) GET /api/v1/posts
-// ?per_page=25 with an enterprise-tier API key through the whole stack (auth, rate limit,
-// metering, envelope, query). Prints req/s, p50 and p99 of each and the ratio b/a.
+// npm run bench:api — autocannon on loopback, 50 connections; the server pinned to core 0 and the
+// load generator to core 1 (PostgreSQL and Redis share core 1 with it). For each HTTP platform, in
+// one run: (a) a bare NestJS constant route, (b) the floor — bare Nest sending the posts
+// repository's own statements through `pg` with the same envelope, nothing else — and (c) the full
+// stack (API key, auth, rate limit, metering, envelope, query) on GET /api/v1/posts, in page mode
+// (per_page=25: page + count) and cursor mode (limit=25, no count). Then: cursor-page latency at
+// 1k and at 1M rows, resident memory under load (start, peak, end after GC), and the full stack
+// with 1 and with 2 API processes (unpinned).
+//
+// BENCH_SECONDS (default 10) per run; BENCH_MEMORY_SECONDS (default 30; the issue's figure is 300)
+// for the memory run; BENCH_ADAPTERS=express,fastify; BENCH_SKIP=big,memory,processes to leave parts
+// out; BENCH_BIG_ROWS (default 1,000,000) for a quicker seed in development; BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for the full-stack process.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { api, benchEnv, startServices } from './bench-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { Client } = createRequire(import.meta.url)('pg');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
+const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify').split(',');
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CONNECTIONS = 50;
+const SMALL = 1_000;
+const BIG = Number(process.env.BENCH_BIG_ROWS ?? 1_000_000);
 const pin = spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0;
-const pinned = (core, args) => (pin ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)]);
+const pinned = (core, args) => (pin && core !== null ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)]);
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
-function startServer(entry, env, port) {
-  const [cmd, args] = pinned(0, [process.execPath, join(root, entry)]);
-  const child = spawn(cmd, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return child;
+function startServer(entry, env, port, { core = 0, nodeArgs = [] } = {}) {
+  const [cmd, args] = pinned(core, [process.execPath, ...nodeArgs, join(root, entry)]);
+  // The IPC channel lets the memory run ask the server to collect garbage (src/main.ts).
+  return spawn(cmd, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 }
 
-async function waitFor(url, headers = {}) {
-  for (let i = 0; i < 200; i++) {
+async function waitFor(url) {
+  for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(url, { headers })).ok) return;
+      if ((await fetch(url)).ok) return;
     } catch {
       // not up yet
     }
@@ -36,60 +54,226 @@ function stop(child) {
     if (child.exitCode !== null) return done();
     child.once('exit', done);
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
   });
 }
 
-function load(url, headers = {}) {
+/** One autocannon run (in its own process, pinned to core 1 unless core is null). */
+function loadAsync(url, headers = {}, { seconds = DURATION, core = 1 } = {}) {
   const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  const [cmd, args] = pinned(1, [process.execPath, join(root, 'node_modules/autocannon/autocannon.js'), '-c', String(CONNECTIONS), '-d', String(DURATION), '-j', ...headerArgs, url]);
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const out = JSON.parse(r.stdout);
-  const non2xx = out.non2xx ?? 0;
-  return { rps: out.requests.average, p50: out.latency.p50, p99: out.latency.p99, non2xx, errors: out.errors };
+  const [cmd, args] = pinned(core, [process.execPath, join(root, 'node_modules/autocannon/autocannon.js'), '-c', String(CONNECTIONS), '-d', String(seconds), '-j', ...headerArgs, url]);
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.once('exit', (code, signal) => {
+      try {
+        const r = JSON.parse(out);
+        done({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx ?? 0, errors: r.errors });
+      } catch {
+        fail(new Error(`autocannon ${url} ended (${signal ?? code}) without a result: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      }
+    });
+  });
+}
+
+/** A warm-up run (half as long, discarded), then the measured one. */
+async function measure(url, headers = {}, options = {}) {
+  await loadAsync(url, headers, { ...options, seconds: Math.max(1, Math.round((options.seconds ?? DURATION) / 2)) });
+  return loadAsync(url, headers, options);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Sequential latency of cursor pages: walks `pages` pages from the newest, `rounds` times; median ms. */
+async function cursorLatency(base, key, pages = 40, rounds = 5) {
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    let url = `${base}/api/v1/posts?limit=25`;
+    for (let i = 0; i < pages && url; i++) {
+      const t = performance.now();
+      const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+      const body = await res.json();
+      times.push(performance.now() - t);
+      if (!res.ok) throw new Error(`cursor page: ${res.status}`);
+      url = body.links.next;
+    }
+  }
+  return median(times);
+}
+
+async function timed(url, key, n = 30) {
+  const times = [];
+  let body;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+    body = await res.json();
+    times.push(performance.now() - t);
+  }
+  return { ms: median(times), body };
+}
+
+function rssMb(pid) {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Two workspaces on the enterprise tier with a posts:read key each: SMALL posts and BIG posts, inserted by SQL. */
+async function seed(services) {
+  const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, 3102, { core: null });
+  const base = 'http://127.0.0.1:3102';
+  try {
+    await waitFor(`${base}/api/v1/health`);
+    const made = [];
+    for (const name of ['small', 'big']) {
+      const reg = await api(base, 'POST', '/auth/register', { name: 'Bench', email: `bench-${name}-${Date.now()}@example.test`, password: 'bench password' });
+      const auth = { authorization: `Bearer ${reg.access_token}`, 'x-workspace-id': reg.workspace.id };
+      await api(base, 'PATCH', `/workspaces/${reg.workspace.id}`, { tier: 'enterprise' }, { authorization: auth.authorization });
+      const key = (await api(base, 'POST', '/api-keys', { name: 'bench', scopes: ['posts:read'] }, auth)).key;
+      made.push({ workspaceId: reg.workspace.id, userId: reg.user?.id ?? null, key });
+    }
+    const db = new Client({ connectionString: services.databaseUrl });
+    db.on('error', () => undefined);
+    await db.connect();
+    const started = Date.now();
+    // A bulk load: no need to wait for the WAL flush of each statement. Titles repeat every 1,000
+    // rows so that the full-text (GIN) index gets few distinct words: most of the load's time.
+    await db.query('SET synchronous_commit = off');
+    for (const [{ workspaceId }, n] of [[made[0], SMALL], [made[1], BIG]]) {
+      await db.query(
+        `INSERT INTO posts (id, workspace_id, title, body, status, tags, created_at, updated_at)
+         SELECT 'pst_' || upper(substr(md5($1 || ':' || g), 1, 26)), $1, 'Post ' || (g % 1000), $3, 'published', '{bench}',
+                now() - make_interval(secs => g), now() - make_interval(secs => g)
+         FROM generate_series(1, $2::int) g`,
+        [workspaceId, n, 'Lorem ipsum dolor sit amet, '.repeat(8)],
+      );
+    }
+    await db.query('VACUUM ANALYZE posts');
+    await db.end();
+    log(`seeded ${SMALL.toLocaleString('en-US')} + ${BIG.toLocaleString('en-US')} posts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { small: made[0], big: made[1] };
+  } finally {
+    await stop(server);
+  }
 }
 
 const services = await startServices();
 const rows = [];
+const extra = [];
 try {
-  for (const adapter of ['express', 'fastify']) {
-    const bare = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter }, 3101);
+  const ws = await seed(services);
+  const keyHeader = { authorization: `Bearer ${ws.small.key}` };
+  for (const adapter of ADAPTERS) {
+    const ref = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter, FLOOR_DATABASE_URL: services.databaseUrl, FLOOR_WORKSPACE_ID: ws.small.workspaceId }, 3101);
     await waitFor('http://127.0.0.1:3101/bare');
-    load('http://127.0.0.1:3101/bare'); // warm-up run, discarded
-    const a = load('http://127.0.0.1:3101/bare');
-    await stop(bare);
+    log(`${adapter}: bare`);
+    const bare = await measure('http://127.0.0.1:3101/bare');
+    log(`${adapter}: floor`);
+    const floorPage = await measure('http://127.0.0.1:3101/floor?mode=page');
+    const floorCursor = await measure('http://127.0.0.1:3101/floor?mode=cursor');
+    await stop(ref);
 
-    const full = startServer('dist/src/main.js', benchEnv(services, adapter), 3102);
+    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, 3102, { nodeArgs: NODE_ARGS });
     const base = 'http://127.0.0.1:3102';
     await waitFor(`${base}/api/v1/health`);
-    const reg = await api(base, 'POST', '/auth/register', { name: 'Bench', email: `bench-${adapter}-${Date.now()}@example.test`, password: 'bench password' });
-    const auth = { authorization: `Bearer ${reg.access_token}`, 'x-workspace-id': reg.workspace.id };
-    await api(base, 'PATCH', `/workspaces/${reg.workspace.id}`, { tier: 'enterprise' }, { authorization: auth.authorization });
-    const key = (await api(base, 'POST', '/api-keys', { name: 'bench', scopes: ['posts:read'] }, auth)).key;
-    for (let i = 0; i < 100; i++) {
-      await api(base, 'POST', '/posts', { title: `Post ${i}`, body: 'Lorem ipsum dolor sit amet, '.repeat(8), status: 'published', tags: ['bench'] }, auth);
+    log(`${adapter}: full stack`);
+    const stackPage = await measure(`${base}/api/v1/posts?per_page=25`, keyHeader);
+    const stackCursor = await measure(`${base}/api/v1/posts?limit=25`, keyHeader);
+    if (!SKIP.has('big')) {
+      const small = await cursorLatency(base, ws.small.key);
+      const big = await cursorLatency(base, ws.big.key);
+      const bigPage = await timed(`${base}/api/v1/posts?per_page=25`, ws.big.key);
+      const smallPage = await timed(`${base}/api/v1/posts?per_page=25`, ws.small.key);
+      extra.push({ adapter, small, big, bigPage, smallPage });
     }
-    // For the note: the same process on a public route (no credential, no query): what the shared
-    // plumbing costs before auth and data access.
-    load(`${base}/api/v1/health`);
-    const floor = load(`${base}/api/v1/health`);
-    const url = `${base}/api/v1/posts?per_page=25`;
-    const keyHeader = { authorization: `Bearer ${key}` };
-    load(url, keyHeader); // warm-up
-    const b = load(url, keyHeader);
     await stop(full);
-    rows.push({ adapter, a, b, floor });
+    rows.push({ adapter, bare, floorPage, floorCursor, stackPage, stackCursor });
   }
+
+  let memory = null;
+  if (!SKIP.has('memory')) try {
+    const adapter = ADAPTERS.at(-1);
+    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, 3102, { nodeArgs: ['--expose-gc'] });
+    const base = 'http://127.0.0.1:3102';
+    await waitFor(`${base}/api/v1/health`);
+    await loadAsync(`${base}/api/v1/posts?per_page=25`, keyHeader, { seconds: 3 });
+    full.send('gc');
+    await new Promise((r) => setTimeout(r, 1000));
+    const start = rssMb(full.pid);
+    let peak = start;
+    const samples = [];
+    const sampler = setInterval(() => {
+      const now = rssMb(full.pid);
+      samples.push(now);
+      peak = Math.max(peak, now);
+    }, 1000);
+    log(`${adapter}: memory under ${MEMORY_SECONDS} s of load`);
+    const run = await loadAsync(`${base}/api/v1/posts?per_page=25`, keyHeader, { seconds: MEMORY_SECONDS });
+    clearInterval(sampler);
+    full.send('gc');
+    await new Promise((r) => setTimeout(r, 1000));
+    const end = rssMb(full.pid);
+    const third = Math.max(1, Math.floor(samples.length / 3));
+    memory = { adapter, start, peak, end, firstThird: median(samples.slice(0, third)), lastThird: median(samples.slice(-third)), run };
+    await stop(full);
+  } catch (err) {
+    log(`memory run failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  const processes = [];
+  if (!SKIP.has('processes')) {
+    for (const adapter of ADAPTERS) {
+      for (const n of [1, 2]) {
+        const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: String(n) }, 3102, { core: null });
+        const base = 'http://127.0.0.1:3102';
+        await waitFor(`${base}/api/v1/health/ready`);
+        log(`${adapter}: ${n} process(es), unpinned`);
+        processes.push({ adapter, n, r: await measure(`${base}/api/v1/posts?per_page=25`, keyHeader, { core: null }) });
+        await stop(full);
+      }
+    }
+  }
+
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const cell = (r) => `${fmt(r.rps)} (p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ''})`;
+  console.log(`\nbench:api — ${CONNECTIONS} connections, ${DURATION} s per run, server on core 0, autocannon on core 1${pin ? '' : ' (taskset missing: not pinned)'}; GET /api/v1/posts with an API key, ${SMALL.toLocaleString('en-US')} posts\n`);
+  console.log('| adapter | mode | bare Nest constant route | floor (same SQL through pg, same envelope) | full stack | stack / floor |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.adapter} | page (per_page=25) | ${cell(r.bare)} | ${cell(r.floorPage)} | ${cell(r.stackPage)} | ${(r.stackPage.rps / r.floorPage.rps).toFixed(2)} |`);
+    console.log(`| ${r.adapter} | cursor (limit=25) | | ${cell(r.floorCursor)} | ${cell(r.stackCursor)} | ${(r.stackCursor.rps / r.floorCursor.rps).toFixed(2)} |`);
+  }
+  const ex = rows.find((r) => r.adapter === 'express');
+  const fa = rows.find((r) => r.adapter === 'fastify');
+  if (ex && fa) console.log(`\nFastify / Express, full stack: page ${(fa.stackPage.rps / ex.stackPage.rps).toFixed(2)}, cursor ${(fa.stackCursor.rps / ex.stackCursor.rps).toFixed(2)}`);
+  if (extra.length) {
+    console.log(`\n| adapter | cursor page at ${SMALL.toLocaleString('en-US')} rows | at ${BIG.toLocaleString('en-US')} rows | ratio | page 1 at ${SMALL.toLocaleString('en-US')} | page 1 at ${BIG.toLocaleString('en-US')} (total, estimate?) |`);
+    console.log('|---|---|---|---|---|---|');
+    for (const e of extra) {
+      const p = e.bigPage.body.meta.pagination;
+      console.log(`| ${e.adapter} | ${e.small.toFixed(2)} ms | ${e.big.toFixed(2)} ms | ${(e.big / e.small).toFixed(2)} | ${e.smallPage.ms.toFixed(2)} ms | ${e.bigPage.ms.toFixed(2)} ms (${p.total.toLocaleString('en-US')}, ${p.total_is_estimate ? 'estimate' : 'exact'}) |`);
+    }
+    console.log('(median of sequential requests, one at a time)');
+  }
+  if (memory) {
+    const m = memory;
+    console.log(`\nResident memory, ${m.adapter} full stack, ${MEMORY_SECONDS} s of page-mode load at ${fmt(m.run.rps)} req/s: start ${m.start.toFixed(0)} MB (after GC), peak ${m.peak.toFixed(0)} MB, end ${m.end.toFixed(0)} MB (after GC); median of the first third ${m.firstThird.toFixed(0)} MB, of the last third ${m.lastThird.toFixed(0)} MB`);
+  }
+  if (processes.length) {
+    console.log('\n| adapter | API processes (unpinned) | full stack, page mode |');
+    console.log('|---|---|---|');
+    for (const p of processes) console.log(`| ${p.adapter} | ${p.n} | ${cell(p.r)} |`);
+  }
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
 } finally {
   await services.stop();
-}
-
-const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(8);
-console.log(`\nbench:api — ${CONNECTIONS} connections, ${DURATION} s per run, server on core 0, autocannon on core 1${pin ? '' : ' (taskset missing: not pinned)'}`);
-console.log('adapter   route                               req/s      p50 ms   p99 ms   non-2xx');
-for (const { adapter, a, b, floor } of rows) {
-  console.log(`${adapter.padEnd(9)} (a) bare constant JSON           ${fmt(a.rps)}   ${String(a.p50).padStart(6)}   ${String(a.p99).padStart(6)}   ${a.non2xx}`);
-  console.log(`${adapter.padEnd(9)}     full app, GET /health        ${fmt(floor.rps)}   ${String(floor.p50).padStart(6)}   ${String(floor.p99).padStart(6)}   ${floor.non2xx}`);
-  console.log(`${adapter.padEnd(9)} (b) GET /posts?per_page=25       ${fmt(b.rps)}   ${String(b.p50).padStart(6)}   ${String(b.p99).padStart(6)}   ${b.non2xx}`);
-  console.log(`${adapter.padEnd(9)} ratio b/a: ${(b.rps / a.rps).toFixed(3)}`);
 }

@@ -9,7 +9,6 @@ import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminModule } from './modules/admin/admin.module';
 import { QueuesDashboardModule } from './modules/admin/queues-dashboard.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
-import { AuditInterceptor } from './modules/audit/audit.interceptor';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.interceptor';
@@ -27,6 +26,7 @@ import { UsersModule } from './modules/users/users.module';
 import { InboundWebhooksModule } from './modules/webhooks/inbound/inbound-webhooks.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
+import { RequestPipelineInterceptor } from './request-pipeline.interceptor';
 
 /** The API process. */
 @Module({})
@@ -64,12 +64,12 @@ export class AppModule implements NestModule {
         // In this order: who is calling decides which bucket and tier the rate limit uses.
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard },
-        // Outermost first: idempotency keeps and replays the final envelope; the envelope wraps
-        // what the audit interceptor saw as the handler's result.
-        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ApiCallMeterInterceptor },
+        // One global interceptor running, outermost first: idempotency (keeps and replays the
+        // final envelope), the envelope (wraps what the audit interceptor saw as the handler's
+        // result), audit, the API-call meter; reads skip idempotency and audit entirely.
+        EnvelopeInterceptor,
+        ApiCallMeterInterceptor,
+        { provide: APP_INTERCEPTOR, useClass: RequestPipelineInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

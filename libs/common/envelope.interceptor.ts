@@ -44,11 +44,14 @@ export class EnvelopeInterceptor implements NestInterceptor {
   }
 
   private links(req: RequestLike, p: Pagination): Record<string, string | null> {
+    // Parsed once; each link only re-serialises the query (as URL.searchParams would).
     const url = new URL(this.adapterHost.httpAdapter.getRequestUrl(req), publicBaseUrl(req));
+    const prefix = `${url.origin}${url.pathname}?`;
+    const query = url.search;
     const at = (params: Record<string, string | number>) => {
-      const u = new URL(url);
-      for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v));
-      return u.toString();
+      const search = new URLSearchParams(query);
+      for (const k in params) search.set(k, String(params[k]));
+      return prefix + search.toString();
     };
     if ('current_page' in p) {
       return {

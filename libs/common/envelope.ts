@@ -7,6 +7,8 @@ export interface PagePagination {
   last_page: number;
   from: number | null;
   to: number | null;
+  /** Present (true) when `total` is the planner's estimate: the exact count would cost more than the page. */
+  total_is_estimate?: true;
 }
 export interface CursorPagination {
   limit: number;
@@ -17,6 +19,7 @@ export interface OffsetPagination {
   limit: number;
   offset: number;
   total: number;
+  total_is_estimate?: true;
 }
 export type Pagination = PagePagination | CursorPagination | OffsetPagination;
 
@@ -66,6 +69,7 @@ export class PaginationMetaDto {
   @ApiPropertyOptional() last_page?: number;
   @ApiPropertyOptional({ type: 'integer', nullable: true }) from?: number | null;
   @ApiPropertyOptional({ type: 'integer', nullable: true }) to?: number | null;
+  @ApiPropertyOptional({ description: 'Page mode on a large list: true when total (and last_page) are estimates.' }) total_is_estimate?: boolean;
   @ApiPropertyOptional() limit?: number;
   @ApiPropertyOptional() offset?: number;
   @ApiPropertyOptional({ type: 'string', nullable: true }) next_cursor?: string | null;

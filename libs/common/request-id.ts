@@ -21,3 +21,19 @@ export function assignRequestId(req: IncomingMessage & { id?: unknown }, res?: S
   if (res && !res.headersSent && !res.hasHeader('X-Request-ID')) res.setHeader('X-Request-ID', id);
   return id;
 }
+
+const LOGGED_PRINCIPAL = Symbol('loggedPrincipal');
+type WithLoggedPrincipal = { [LOGGED_PRINCIPAL]?: string; raw?: object };
+
+/**
+ * Records who is calling on Node's own request object (Fastify's request wraps it as `raw`), where
+ * the request log line, written when the response finishes, reads it.
+ */
+export function notePrincipalForLog(req: object, principalId: string): void {
+  const target = ((req as WithLoggedPrincipal).raw ?? req) as WithLoggedPrincipal;
+  target[LOGGED_PRINCIPAL] = principalId;
+}
+
+export function loggedPrincipal(rawReq: object): string | undefined {
+  return (rawReq as WithLoggedPrincipal)[LOGGED_PRINCIPAL];
+}

@@ -35,6 +35,17 @@ export class Database {
     return { max: pool?.options?.max ?? 0, total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
   }
 
+  /**
+   * A hand-written read, for hot paths: rows as the driver returns them, no entity hydration.
+   * Outside a transaction it runs as a named (prepared) statement on a pooled connection (planned
+   * once per connection); inside one, on the transaction's connection like every other query.
+   */
+  async rows<T>(statement: { name?: string; text: string; values: unknown[] }): Promise<T[]> {
+    if (this.inTransaction) return this.manager.query(statement.text, statement.values);
+    const pool = (this.ds.driver as unknown as { master: { query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: T[] }> } }).master;
+    return (await pool.query(statement)).rows;
+  }
+
   repository<T extends ObjectLiteral>(entity: EntityTarget<T>): Repository<T> {
     return this.manager.getRepository(entity);
   }

@@ -21,6 +21,7 @@ if new_tat - tolerance > now then
   return {0, 0, math.ceil(tat - now), math.ceil(new_tat - tolerance - now)}
 end
 redis.call('SET', key, new_tat, 'PX', math.ceil(new_tat - now))
+if KEYS[2] then redis.call('HINCRBY', KEYS[2], ARGV[3], 1) end
 return {1, math.floor((tolerance - (new_tat - now)) / interval), math.ceil(new_tat - now), 0}
 `;
 
@@ -37,6 +38,7 @@ return {math.max(0, math.ceil(tat + interval - interval * capacity - now)), math
 
 type GcraCommands = {
   tesseraGcra(key: string, interval: number, capacity: number): Promise<[number, number, number, number]>;
+  tesseraGcraCounted(key: string, counterKey: string, interval: number, capacity: number, field: string): Promise<[number, number, number, number]>;
   tesseraGcraPeek(key: string, interval: number, capacity: number): Promise<[number, number]>;
 };
 
@@ -52,11 +54,19 @@ export interface GcraResult {
 export class GcraThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: Redis, private readonly prefix = 'tessera:rl:') {
     this.redis.defineCommand('tesseraGcra', { numberOfKeys: 1, lua: GCRA });
+    this.redis.defineCommand('tesseraGcraCounted', { numberOfKeys: 2, lua: GCRA });
     this.redis.defineCommand('tesseraGcraPeek', { numberOfKeys: 1, lua: GCRA_PEEK });
   }
 
-  async check(key: string, limit: number, windowMs: number): Promise<GcraResult> {
-    const [allowed, remaining, resetMs, retryAfterMs] = await (this.redis as unknown as GcraCommands).tesseraGcra(this.prefix + key, windowMs / limit, limit);
+  /**
+   * Spends one request from the bucket. With `count`, an allowed request also adds 1 to that hash
+   * field in the same script: the rate limit and a usage counter in one round trip.
+   */
+  async check(key: string, limit: number, windowMs: number, count?: { key: string; field: string }): Promise<GcraResult> {
+    const commands = this.redis as unknown as GcraCommands;
+    const [allowed, remaining, resetMs, retryAfterMs] = count
+      ? await commands.tesseraGcraCounted(this.prefix + key, count.key, windowMs / limit, limit, count.field)
+      : await commands.tesseraGcra(this.prefix + key, windowMs / limit, limit);
     return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
   }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { deriveKey32, isAddressOrCidr, parseKey32, type TrustProxy } from '@tessera/common';
 import type { PoolSettings } from '@tessera/database';
 import { Tier, TIERS } from '../modules/auth/principal';
@@ -11,6 +12,8 @@ export interface AppConfig {
   port: number;
   /** Address the API listens on: loopback unless HOST opens it (containers set 0.0.0.0). */
   host: string;
+  /** API processes behind the one port (API_PROCESSES; default: the number of cores). Each has its own pool. */
+  apiProcesses: number;
   httpAdapter: 'express' | 'fastify';
   databaseUrl: string;
   /** Pool size and the time limits of every PostgreSQL connection. */
@@ -174,14 +177,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters (npm start generates one under .data/)');
   const publicUrl = env.PUBLIC_URL || undefined;
   if (publicUrl) url(env, 'PUBLIC_URL', ['http', 'https']);
+  const apiProcesses = int(env, 'API_PROCESSES', nodeEnv === 'test' ? 1 : availableParallelism(), 1, 64);
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
     host: hostOf(env),
+    apiProcesses,
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     database: {
-      max: int(env, 'DATABASE_POOL_MAX', 20, 1, 1000),
+      // 20 per process, fewer when many API processes would together pass PostgreSQL's default
+      // max_connections (100): about 60 connections for the API processes, the rest for the worker.
+      max: int(env, 'DATABASE_POOL_MAX', Math.min(20, Math.max(4, Math.floor(60 / apiProcesses))), 1, 1000),
       acquireTimeoutMs: int(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 5_000, 100, 600_000),
       statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
       lockTimeoutMs: int(env, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 100, 3_600_000),

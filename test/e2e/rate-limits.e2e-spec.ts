@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRedis } from '../../libs/queue';
+import Redis from 'ioredis';
+import { REDIS, startLocalRedis } from '../../libs/queue';
+import { PENDING_API_CALLS } from '../../src/modules/entitlements/api-call-meter';
 import { createApiKey, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp } from '../utils/app';
 
@@ -112,5 +114,28 @@ describe('Rate limits and health probes', () => {
   it('never limits the health routes', async () => {
     const results = await Promise.all(Array.from({ length: 80 }, () => t.http().get('/api/v1/health')));
     expect(results.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('counts each allowed call once in api_calls (the limit and the meter share one Redis script) and a 429 not at all', async () => {
+    const plain = await startTestApp();
+    let key: { Authorization: string };
+    let workspaceId: string;
+    try {
+      const owner = await registerAccount(plain);
+      workspaceId = owner.workspace.id;
+      key = (await createApiKey(plain, owner, { scopes: ['posts:read'] })).auth;
+    } finally {
+      await plain.close();
+    }
+    const redis = t.app.get<Redis>(REDIS);
+    const field = `${workspaceId}|${new Date().toISOString().slice(0, 7)}`;
+    const before = Number((await redis.hget(PENDING_API_CALLS, field)) ?? 0);
+    // GCRA gives one request back every second, so on a slow machine a few more than 60 pass.
+    const statuses: number[] = [];
+    while (statuses.filter((s) => s === 429).length < 5 && statuses.length < 200) statuses.push((await t.http().get('/api/v1/posts?limit=1').set(key)).status);
+    const ok = statuses.filter((s) => s === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(60);
+    expect(ok + 5).toBe(statuses.length);
+    expect(Number(await redis.hget(PENDING_API_CALLS, field)) - before).toBe(ok);
   });
 });

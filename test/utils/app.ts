@@ -17,6 +17,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     REDIS_URL: inject('redisUrl'),
     JWT_SECRET: TEST_JWT_SECRET,
     PORT: '0',
+    API_PROCESSES: '1',
     // Most suites make many requests from one address; test/e2e/rate-limits turns limits on.
     RATE_LIMIT_ENABLED: 'false',
     // Webhook receivers in tests listen on 127.0.0.1; test/e2e/webhooks turns it off to check the

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiError, clientIp, ErrorCode, header, RequestLike } from '@tessera/common';
+import { ApiError, clientIp, ErrorCode, header, notePrincipalForLog, RequestLike } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from '../users/users.service';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
@@ -48,6 +48,7 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<GuardedRequest>();
     if (options.operator) {
       req.principal = await this.authenticateOperator(req);
+      notePrincipalForLog(req, req.principal.userId ?? req.principal.credentialId);
       return true;
     }
 
@@ -59,6 +60,7 @@ export class AuthGuard implements CanActivate {
     }
     this.authorize(principal, options.scopes ?? []);
     req.principal = principal;
+    notePrincipalForLog(req, principal.kind === 'api_key' ? principal.credentialId : (principal.userId ?? principal.credentialId));
     return true;
   }
 

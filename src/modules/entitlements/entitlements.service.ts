@@ -7,7 +7,9 @@ import type { Tier } from '../auth/principal';
 import { EntitlementsRepository } from './entitlements.repository';
 import { Feature, FEATURE_KINDS, FEATURES, periodOf, PLAN_LIMITS, resetAtOf } from './plans';
 
-export const PENDING_API_CALLS = 'tessera:usage:pending:api_calls';
+import { PENDING_API_CALLS } from './api-call-meter';
+
+export { PENDING_API_CALLS };
 export const FLUSHING_API_CALLS = 'tessera:usage:flushing:api_calls';
 
 /** Counts the live resources of a feature in a workspace (registered by the module that owns them). */

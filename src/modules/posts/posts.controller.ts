@@ -30,7 +30,7 @@ export class PostsController {
   @Authenticated({ scopes: [Scope.PostsRead], workspace: 'header' })
   @Returns(PostDto, 'Posts fetched.', { list: true })
   async list(@CurrentWorkspace() ws: WorkspaceAccess, @ListParams(POST_LIST) list: ListQuery): Promise<Page<PostDto>> {
-    return (await this.posts.list(ws.id, list)).map(presentPost);
+    return this.posts.list(ws.id, list);
   }
 
   @Post()

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ListQuery, Page } from '@tessera/common';
-import { Database, paginate } from '@tessera/database';
+import { Database } from '@tessera/database';
 import { PostEntity } from './post.entity';
-
-const COLUMNS = { id: 'id', title: 'title', status: 'status', created_at: 'createdAt', updated_at: 'updatedAt' };
+import type { PostDto } from './post.presenter';
+import { EXACT_COUNT_LIMIT, nextCursorOf, pagePagination, postListStatements, PostRow, postRowToDto } from './posts.sql';
 
 /** Posts, always within one workspace. */
 @Injectable()
@@ -22,12 +22,31 @@ export class PostsRepository {
     return this.repo().findOne({ where: { workspaceId, id }, relations: options.withAuthor ? { author: true } : {} });
   }
 
-  list(workspaceId: string, list: ListQuery): Promise<Page<PostEntity>> {
-    const qb = this.repo().createQueryBuilder('p').where('p.workspace_id = :workspaceId', { workspaceId });
-    if (list.include.includes('author')) qb.leftJoinAndSelect('p.author', 'author');
-    if (list.search) qb.andWhere(`p.search @@ plainto_tsquery('simple', :search)`, { search: list.search });
-    if (list.filters.tag) qb.andWhere(':tag = ANY(p.tags)', { tag: list.filters.tag });
-    return paginate(qb, list, COLUMNS);
+  /**
+   * The hot read: hand-written SQL (posts.sql.ts), rows mapped once to the response shape. Page and
+   * offset modes count at most EXACT_COUNT_LIMIT + 1 rows; past that the total is the planner's
+   * estimate, flagged `total_is_estimate`. Cursor mode is keyset: O(page size) at any table size.
+   */
+  async list(workspaceId: string, list: ListQuery): Promise<Page<PostDto>> {
+    const st = postListStatements(workspaceId, list);
+    const mode = list.mode;
+    if (mode.kind === 'cursor') {
+      const rows = await this.db.rows<PostRow>(st.rows);
+      const hasMore = rows.length > mode.limit;
+      const items = (hasMore ? rows.slice(0, mode.limit) : rows).map((r) => postRowToDto(r, st.withAuthor));
+      const last = items.at(-1);
+      return new Page(items, { limit: mode.limit, next_cursor: hasMore && last ? nextCursorOf(last, st.keys) : null, has_more: hasMore }, list.fields);
+    }
+    const [rows, counted] = await Promise.all([this.db.rows<PostRow>(st.rows), this.db.rows<{ n: number }>(st.count!)]);
+    const items = rows.map((r) => postRowToDto(r, st.withAuthor));
+    let total = counted[0].n;
+    const estimated = total > EXACT_COUNT_LIMIT;
+    if (estimated) {
+      const [{ 'QUERY PLAN': plan }] = await this.db.rows<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(st.estimate!);
+      total = Math.max(total, Math.round(plan[0].Plan['Plan Rows']));
+    }
+    if (mode.kind === 'offset') return new Page(items, { limit: mode.limit, offset: mode.offset, total, ...(estimated ? { total_is_estimate: true as const } : {}) }, list.fields);
+    return new Page(items, pagePagination(mode.page, mode.perPage, items.length, total, estimated), list.fields);
   }
 
   count(workspaceId: string): Promise<number> {

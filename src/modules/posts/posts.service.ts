@@ -3,7 +3,7 @@ import { ApiError, isId, ListQuery, newId, Page } from '@tessera/common';
 import { Outbox } from '@tessera/database';
 import { WorkspaceRef, EntitlementsService } from '../entitlements/entitlements.service';
 import { PostEntity, PostStatus } from './post.entity';
-import { presentPost } from './post.presenter';
+import { PostDto, presentPost } from './post.presenter';
 import { PostsRepository } from './posts.repository';
 
 export interface PostInput {
@@ -26,7 +26,7 @@ export class PostsService implements OnModuleInit {
     this.entitlements.registerCounter('posts', (workspaceId) => this.repo.count(workspaceId));
   }
 
-  list(workspaceId: string, list: ListQuery): Promise<Page<PostEntity>> {
+  list(workspaceId: string, list: ListQuery): Promise<Page<PostDto>> {
     return this.repo.list(workspaceId, list);
   }
 

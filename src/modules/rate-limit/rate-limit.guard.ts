@@ -6,6 +6,7 @@ import { ApiError, clientIp, ErrorCode, RequestLike } from '@tessera/common';
 import { GcraThrottlerStorage } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthenticatedRequest } from '../auth/principal';
+import { apiCallCounter, markApiCallMetered } from '../entitlements/api-call-meter';
 import { failOpen } from './fail-open';
 
 type LimitedRequest = RequestLike & AuthenticatedRequest;
@@ -47,8 +48,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     // The tier bucket is the caller's alone, shared by every route (API.md); generateKey would add
     // the route and give each route a bucket of its own. Route limits keep theirs.
     const key = isTier ? `tier:${tracker}` : generateKey(context, tracker, throttler.name ?? 'route');
-    const result = await failOpen((this.storageService as GcraThrottlerStorage).check(key, limit, ttl), this.log);
+    // The tier check also meters the API call, in the same Lua script: one Redis round trip.
+    const meter = isTier ? apiCallCounter(req as unknown as LimitedRequest) : undefined;
+    const result = await failOpen((this.storageService as GcraThrottlerStorage).check(key, limit, ttl, meter), this.log);
     if (!result) return true;
+    if (meter) markApiCallMetered(req as unknown as LimitedRequest);
     const resetAt = Math.ceil((Date.now() + result.resetMs) / 1000);
     const window = Math.round(ttl / 1000);
     if (isTier) {
