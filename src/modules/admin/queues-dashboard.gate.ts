@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { posix } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { seal, unseal } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
@@ -22,17 +23,26 @@ interface DashboardSession {
   exp: number;
 }
 
-/** Whether a request path (raw, as sent) reaches the dashboard, whatever its case, percent-encoding or doubled slashes. */
+/**
+ * Whether a request target (raw, as sent) reaches the dashboard, whatever its form: absolute
+ * (`GET http://host/admin/queues`, which Express routes by its path), case, percent-encoding
+ * (once or more), doubled slashes or backslashes, and dot segments.
+ */
 export function isQueuesDashboardPath(rawUrl: string): boolean {
-  const path = rawUrl.split('?')[0];
-  let decoded = path;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    // an undecodable path is judged as sent
+  // The absolute form: the router strips scheme and authority before matching, so must we.
+  let path = rawUrl.split(/[?#]/)[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  for (let i = 0; i < 4; i++) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      break; // an undecodable path is judged as it stands
+    }
+    if (decoded === path) break;
+    path = decoded;
   }
-  const normal = decoded.toLowerCase().replace(/\/{2,}/g, '/');
-  return normal === QUEUES_DASHBOARD_PATH || normal.startsWith(`${QUEUES_DASHBOARD_PATH}/`) || normal.startsWith(`${QUEUES_DASHBOARD_PATH};`);
+  const normal = posix.normalize(`/${path.toLowerCase().replace(/\\/g, '/')}`).replace(/\/{2,}/g, '/');
+  return normal === QUEUES_DASHBOARD_PATH || normal.startsWith(`${QUEUES_DASHBOARD_PATH}/`) || normal.startsWith(`${QUEUES_DASHBOARD_PATH};`) || normal.startsWith(`${QUEUES_DASHBOARD_PATH}.`);
 }
 
 function cookieValue(header: string | undefined, name: string): string | null {
