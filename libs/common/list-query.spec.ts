@@ -56,7 +56,9 @@ describe(parseListQuery.name, () => {
     expect(badParams({ page: ['1', '2'] })).toEqual(['page']);
     expect(badParams({ created_before: 'soon' })).toEqual(['created_before']);
     expect(badParams({ page: '2', per_page: '5', limit: '5' })).toEqual(['limit']);
-    expect(badParams({ page: '2', limit: '5', cursor: encodeCursor(['x', 'y']) })).toEqual(['limit']);
+    expect(badParams({ page: '2', limit: '5', cursor: encodeCursor(['2026-01-01T00:00:00.000Z', 'y']) })).toEqual(['limit']);
+    // A forged cursor whose timestamp key is no instant (review finding 2: it was a 500 from PostgreSQL).
+    for (const forged of [['x', 'y'], [12, 'y'], ['2026-13-45T99:00:00Z', 'y'], ['99999-01-01', 'y']]) expect(badParams({ cursor: encodeCursor(forged) })).toEqual(['cursor']);
     expect(badParams({ page: '2', offset: '5' })).toEqual(['offset']);
   });
 

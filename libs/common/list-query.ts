@@ -53,6 +53,11 @@ export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+/** A timestamp as a cursor holds it: an ISO 8601 date-time string of a year PostgreSQL and Date both read. */
+function isCursorInstant(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(new Date(value).getTime());
+}
+
 function decodeCursor(cursor: string, length: number): unknown[] | null {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -186,6 +191,8 @@ export function parseListQuery(raw: Record<string, unknown>, spec: ListSpec): Li
     if (q.cursor !== undefined) {
       after = decodeCursor(q.cursor, sort.length + 1);
       if (!after) fail('cursor', 'is not a cursor this list issued with this sort');
+      // A forged cursor's values reach the database as bind parameters: a timestamp key (*_at) must hold a real instant.
+      else if (sort.some((k, i) => k.field.endsWith('_at') && !isCursorInstant(after![i]))) fail('cursor', 'is not a cursor this list issued with this sort');
     }
     mode = { kind: 'cursor', limit: limit ?? DEFAULT_PAGE_SIZE, after };
   }

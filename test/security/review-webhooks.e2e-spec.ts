@@ -54,3 +54,29 @@ describe('Review finding 1: the queues dashboard gate judged the raw request tar
     }
   });
 });
+
+describe('Review finding 2: the hand-written posts list bound cursor values unchecked, so a forged cursor was a 500', () => {
+  it('a cursor whose values are not of the sort keys’ types is 400 in the envelope, never 500 [GET /posts]', async () => {
+    const owner = await registerAccount(t);
+    const ws = { 'X-Workspace-ID': owner.workspace.id };
+    for (let i = 0; i < 2; i++) await t.http().post('/api/v1/posts').set(owner.auth).set(ws).send({ title: `p${i}`, body: 'b' });
+    const cursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+    const cases: Array<[string, unknown[]]> = [
+      ['created_at', ['not a date', 'pst_x']],
+      ['-created_at', [12, 'pst_x']],
+      ['updated_at', ['2026-13-45T99:00:00Z', 'pst_x']],
+      ['title', ['a\u0000b', 'pst_x']],
+      ['created_at,title', ['2026-01-01T00:00:00.000Z', 'x', 'pst_\u0000']],
+      ['-created_at,title', ['99999-01-01', 'x', 'pst_x']],
+    ];
+    for (const [sort, values] of cases) {
+      const res = await t.http().get('/api/v1/posts').query({ sort, cursor: cursor(values) }).set(owner.auth).set(ws);
+      expect(res.status, `${sort} ${JSON.stringify(values)}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body).toMatchObject({ success: false, status: 400 });
+    }
+    // A cursor the list issued still pages.
+    const first = await t.http().get('/api/v1/posts').query({ sort: '-created_at', limit: 1 }).set(owner.auth).set(ws);
+    const next = await t.http().get('/api/v1/posts').query({ sort: '-created_at', limit: 1, cursor: first.body.pagination?.next_cursor ?? first.body.meta?.pagination?.next_cursor }).set(owner.auth).set(ws);
+    expect(next.status).toBe(200);
+  });
+});
