@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAccount } from '../factories/accounts';
@@ -78,5 +79,28 @@ describe('Review finding 2: the hand-written posts list bound cursor values unch
     const first = await t.http().get('/api/v1/posts').query({ sort: '-created_at', limit: 1 }).set(owner.auth).set(ws);
     const next = await t.http().get('/api/v1/posts').query({ sort: '-created_at', limit: 1, cursor: first.body.pagination?.next_cursor ?? first.body.meta?.pagination?.next_cursor }).set(owner.auth).set(ws);
     expect(next.status).toBe(200);
+  });
+});
+
+describe('Review finding 3: the per-account limit on wrong current passwords was checked before and counted after the hash, so a concurrent burst got every guess checked', () => {
+  it('of 30 concurrent current-password checks (half of them right), at most 10 are made; the rest are 429 [PATCH /me]', async () => {
+    const victim = await registerAccount(t);
+    const limited = await startTestApp({ RATE_LIMIT_ENABLED: 'true', TRUST_PROXY: 'true' });
+    try {
+      const guesses = Array.from({ length: 30 }, (_, i) =>
+        limited
+          .http()
+          .patch('/api/v1/me')
+          .set(victim.auth)
+          .set('X-Forwarded-For', `198.51.100.${1 + i}`)
+          .send({ email: `thief-${randomBytes(4).toString('hex')}@example.test`, current_password: i % 2 ? victim.password : `guess number ${i}` }),
+      );
+      const statuses = (await Promise.all(guesses)).map((r) => r.status);
+      const checked = statuses.filter((s) => s === 422 || s === 200).length;
+      expect(statuses.every((s) => [200, 422, 429].includes(s)), statuses.join(',')).toBe(true);
+      expect(checked, statuses.join(',')).toBeLessThanOrEqual(10);
+    } finally {
+      await limited.close();
+    }
   });
 });

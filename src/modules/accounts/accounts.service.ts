@@ -27,16 +27,13 @@ export class AccountsService {
 
   /**
    * 422 unless `currentPassword` is the account's password, 429 once the account spent its budget
-   * of wrong guesses (FailedAuthLimiter): a stolen access token is no password oracle.
+   * of password checks (FailedAuthLimiter): a stolen access token is no password oracle. The check
+   * is paid for before the hash is compared, in one atomic step, so a concurrent burst of guesses
+   * cannot all pass a "budget left?" look before any of them is counted.
    */
   async verifyCurrentPassword(userId: string, currentPassword: string | undefined, toChange: string): Promise<void> {
-    await this.failedAuth.assertPasswordGuessAllowed(userId);
-    try {
-      await this.users.assertCurrentPassword(userId, currentPassword, toChange);
-    } catch (err) {
-      if (currentPassword && err instanceof ApiError && err.getStatus() === 422) await this.failedAuth.recordWrongPassword(userId);
-      throw err;
-    }
+    if (currentPassword) await this.failedAuth.spendPasswordCheck(userId);
+    await this.users.assertCurrentPassword(userId, currentPassword, toChange);
   }
 
   /** A new account, its first workspace (owned by it) and a session, all or nothing. */

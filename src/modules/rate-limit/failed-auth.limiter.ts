@@ -45,25 +45,20 @@ export class FailedAuthLimiter {
   }
 
   /**
-   * Wrong current passwords per account (PATCH /me): 10 per 15 minutes. A stolen access token
-   * must not become a password oracle: with the password, the thief could change the e-mail and
-   * keep the account. Only the account's own credentials reach this, so it cannot lock out anyone else.
+   * Current-password checks per account (PATCH /me): 10 per 15 minutes, right or wrong. A stolen
+   * access token must not become a password oracle: with the password, the thief could change the
+   * e-mail and keep the account. Each check is spent before the hash is compared (one atomic GCRA
+   * step), so concurrent guesses cannot all slip past the budget. Only the account's own
+   * credentials reach this, so it cannot lock out anyone else.
    */
   static readonly PASSWORD_LIMIT = 10;
   static readonly PASSWORD_WINDOW_MS = 15 * 60_000;
 
-  /** Throws 429 RATE_LIMITED when the account has no wrong-password guess left. */
-  async assertPasswordGuessAllowed(userId: string): Promise<void> {
-    if (!this.config.rateLimitEnabled) return;
-    const state = await failOpen(this.gcra.peek(`password-failed:${userId}`, FailedAuthLimiter.PASSWORD_LIMIT, FailedAuthLimiter.PASSWORD_WINDOW_MS), this.log);
-    if (state?.retryAfterMs) throw this.limited(state.retryAfterMs, state.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'wrong current passwords for this account');
-  }
-
-  /** Counts a wrong current password of the account. */
-  async recordWrongPassword(userId: string): Promise<void> {
+  /** Spends one current-password check of the account; 429 RATE_LIMITED when none is left. */
+  async spendPasswordCheck(userId: string): Promise<void> {
     if (!this.config.rateLimitEnabled) return;
     const result = await failOpen(this.gcra.check(`password-failed:${userId}`, FailedAuthLimiter.PASSWORD_LIMIT, FailedAuthLimiter.PASSWORD_WINDOW_MS), this.log);
-    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'wrong current passwords for this account');
+    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'current-password checks for this account');
   }
 
   private limited(retryAfterMs: number, resetMs: number, limit = FailedAuthLimiter.LIMIT, what = 'failed authentication attempts from this address'): ApiError {
