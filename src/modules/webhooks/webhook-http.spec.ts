@@ -40,6 +40,18 @@ describe('WebhookHttpClient', () => {
     await c.onApplicationShutdown();
   });
 
+  it('should refuse loopback written in every IP literal form (decimal, hex, octal, short, IPv6, mapped) without connecting', async () => {
+    const c = client(false);
+    const port = (server.address() as AddressInfo).port;
+    const before = connections;
+    for (const host of ['2130706433', '0x7f000001', '0x7f.0.0.1', '017700000001', '0177.0.0.1', '127.1', '127.0.0.1.', '0', '0.0.0.0', '[::1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[0:0:0:0:0:ffff:127.0.0.1]', '[::127.0.0.1]', '[64:ff9b::127.0.0.1]', '[2002:7f00:1::]', '169.254.169.254']) {
+      const res = await c.post({ url: `https://${host}:${port}/ok`, headers: {}, body: '{}', timeoutMs: 1000 });
+      expect(res, host).toMatchObject({ statusCode: null, error: expect.stringMatching(/^refused/) });
+    }
+    expect(connections).toBe(before);
+    await c.onApplicationShutdown();
+  });
+
   it('should send the user agent and custom headers, and reuse one connection', async () => {
     const c = client(true);
     const before = connections;
