@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAccount } from '../factories/accounts';
@@ -99,6 +100,43 @@ describe('Review finding 3: the per-account limit on wrong current passwords was
       const checked = statuses.filter((s) => s === 422 || s === 200).length;
       expect(statuses.every((s) => [200, 422, 429].includes(s)), statuses.join(',')).toBe(true);
       expect(checked, statuses.join(',')).toBeLessThanOrEqual(10);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('Review finding 4: inbound refusals were counted per client address alone, so one tenant could get every tenant’s callbacks from a shared provider address refused', () => {
+  it('past 30 refused callbacks from a provider address (to an unknown source and to the attacker’s own), another tenant’s signed callback from that address is still accepted [POST /inbound/{source_id}]', async () => {
+    const attacker = await registerAccount(t);
+    const victim = await registerAccount(t);
+    const create = async (a: typeof attacker) => {
+      const res = await t.http().post('/api/v1/webhooks/inbound-sources').set(a.auth).set('X-Workspace-ID', a.workspace.id).send({ name: `src-${randomBytes(4).toString('hex')}`, scheme: 'standard-webhooks' });
+      expect(res.status).toBe(201);
+      return { id: res.body.data.id as string, secret: res.body.data.secret as string };
+    };
+    const own = await create(attacker);
+    const target = await create(victim);
+    const limited = await startTestApp({ RATE_LIMIT_ENABLED: 'true', TRUST_PROXY: 'true' });
+    try {
+      // The provider's shared egress address, as both tenants' callbacks come from it.
+      const provider = { 'X-Forwarded-For': `192.0.2.${1 + Math.floor(Math.random() * 250)}` };
+      const at = Math.floor(Date.now() / 1000);
+      const forged = (i: number) => ({ ...provider, 'content-type': 'application/json', 'webhook-id': `bad_${i}`, 'webhook-timestamp': String(at), 'webhook-signature': 'v1,Zm9yZ2Vk' });
+      const refused: number[] = [];
+      for (let i = 0; i < 70; i++) {
+        refused.push((await limited.http().post(`/api/v1/inbound/${i % 2 ? own.id : 'src_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8'}`).set(forged(i)).send('{}')).status);
+      }
+      expect(refused).toContain(429); // the attacker's own refusals are limited
+      const body = '{"ok":true}';
+      const msg = `msg_${randomBytes(6).toString('hex')}`;
+      const signature = new Webhook(target.secret).sign(msg, new Date(at * 1000), body);
+      const res = await limited
+        .http()
+        .post(`/api/v1/inbound/${target.id}`)
+        .set({ ...provider, 'content-type': 'application/json', 'webhook-id': msg, 'webhook-timestamp': String(at), 'webhook-signature': signature })
+        .send(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
     } finally {
       await limited.close();
     }

@@ -29,7 +29,7 @@ export class InboundReceiverController {
       'The timestamp must be within 5 minutes of ours, either way. An accepted callback is stored and becomes one event inbound.<source name>.received ' +
       '{source_id, source_name, message_id, payload (the JSON body, or its text when not JSON)}; a message id seen before is answered 200 with duplicate: true and changes nothing. ' +
       'Every refusal of the signature, an unknown, inactive or another workspace’s source, and a stale timestamp are the same 401; ' +
-      'past 30 refusals a minute from one address, 429. Accepted callbacks of one source share its workspace tier’s requests per minute.',
+      'past 30 refusals a minute from one address (to one source; to unknown sources together), 429. Accepted callbacks of one source share its workspace tier’s requests per minute.',
   })
   @ApiParam({ name: 'source_id', example: 'src_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8' })
   @ApiConsumes('application/json', 'text/plain', 'application/octet-stream')

@@ -87,11 +87,16 @@ export class InboundReceiverService {
 
   /**
    * The source, if it exists, is active and signed this callback (with the Standard Webhooks
-   * webhook-id, which the signature covers); else 401, counted against the caller's address.
+   * webhook-id, which the signature covers); else 401. Refusals are counted like failed sign-ins
+   * (FailedAuthLimiter), per address AND source for an existing source, per address otherwise:
+   * providers send every tenant's callbacks from a few shared addresses, so one tenant's failing
+   * source (or a provider pointed at an unknown id) must not get every other tenant's callbacks
+   * from that provider refused.
    */
   private async authenticate(callback: InboundCallback): Promise<{ source: InboundSourceEntity; tier: Tier; webhookId: string | null }> {
-    await this.failedAuth.assertAllowed(callback.ip);
     const found = isId('src', callback.sourceId) ? await this.repo.findForReceiving(callback.sourceId) : null;
+    const bucket = found?.source.isActive ? `${callback.ip}|${found.source.id}` : callback.ip;
+    await this.failedAuth.assertAllowed(bucket);
     const now = Math.floor(Date.now() / 1000);
     if (found?.source.isActive) {
       const { source } = found;
@@ -106,7 +111,7 @@ export class InboundReceiverService {
       // The same work as a real check, so that the time of the answer does not tell either.
       verifyStandardWebhook(DECOY_SECRET, callback.headers, callback.body, now);
     }
-    await this.failedAuth.recordFailure(callback.ip);
+    await this.failedAuth.recordFailure(bucket);
     throw ApiError.unauthorized(REFUSED);
   }
 
