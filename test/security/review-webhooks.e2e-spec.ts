@@ -46,6 +46,11 @@ describe('Review finding 1: the queues dashboard gate judged the raw request tar
       `/admin/queues/api/queues`,
       `/admin/queues/./api/queues`,
       `/x/../admin/queues/api/queues`,
+      `http:/admin/queues/api/queues`,
+      `http:\\\\${host}/admin/queues/api/queues`,
+      `http:${host}/admin/queues/api/queues`,
+      `foo://${host}/admin/queues/api/queues`,
+      `HtTp://user@${host}/admin/queues/api/queues`,
     ];
     for (const target of targets) {
       for (const headers of [{}, owner.auth]) {
