@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { bullModules, Queues } from '@tessera/queue';
+import { bullModules, QueueName, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
@@ -13,10 +13,14 @@ import { MailProcessor } from './modules/mail/mail.processor';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
-/** The worker process: BullMQ processors over the same services as the API, no HTTP. */
+/**
+ * The worker process: BullMQ processors over the same services as the API, no HTTP. It serves the
+ * queues WORKER_QUEUES names (all by default), so each kind of work can run on its own processes.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const serves = (queue: QueueName) => config.workerQueues.includes(queue);
     return {
       module: WorkerModule,
       imports: [
@@ -28,9 +32,13 @@ export class WorkerModule {
         WorkspacesModule,
         EntitlementsModule,
         MailModule,
-        WebhookWorkerModule.forRoot(config),
+        ...(serves(Queues.webhooks) ? [WebhookWorkerModule.forRoot(config)] : []),
       ],
-      providers: [PurgeSessionsProcessor, MailProcessor, FlushApiCallsProcessor],
+      providers: [
+        ...(serves(Queues.maintenance) ? [PurgeSessionsProcessor] : []),
+        ...(serves(Queues.mail) ? [MailProcessor] : []),
+        ...(serves(Queues.metering) ? [FlushApiCallsProcessor] : []),
+      ],
     };
   }
 }

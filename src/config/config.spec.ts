@@ -61,4 +61,10 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ ...base, WEBHOOKS_TIMEOUT_MS: '30000', WEBHOOKS_LOCK_MS: '40000' })).toThrow(/WEBHOOKS_LOCK_MS \(40000\) must exceed WEBHOOKS_TIMEOUT_MS \(30000\)/);
     expect(loadConfig({ ...base, WEBHOOKS_TIMEOUT_MS: '60000' }).webhooks.lockDurationMs).toBe(90_000);
   });
+
+  it('should let a worker serve only the queues WORKER_QUEUES names', () => {
+    expect(loadConfig(base).workerQueues).toEqual(['maintenance', 'mail', 'metering', 'webhooks']);
+    expect(loadConfig({ ...base, WORKER_QUEUES: 'webhooks' }).workerQueues).toEqual(['webhooks']);
+    expect(() => loadConfig({ ...base, WORKER_QUEUES: 'mail,sms' })).toThrow(/^WORKER_QUEUES must be "all" or a comma list of .* \(got "sms"\)/);
+  });
 });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { deriveKey32, isAddressOrCidr, parseKey32, type TrustProxy } from '@tessera/common';
 import type { PoolSettings } from '@tessera/database';
+import { QueueName, Queues } from '@tessera/queue';
 import { Tier, TIERS } from '../modules/auth/principal';
 
 /**
@@ -39,6 +40,8 @@ export interface AppConfig {
   /** Webhook URLs may be http:// and private or loopback addresses: development and tests only. */
   webhooksAllowPrivateUrls: boolean;
   webhooks: WebhookSettings;
+  /** The queues a worker process serves (WORKER_QUEUES, default all): e.g. webhook delivery on its own machines. */
+  workerQueues: QueueName[];
 }
 
 /** How the worker delivers webhooks. */
@@ -171,6 +174,17 @@ function webhooksAllowPrivateUrls(env: Env, nodeEnv: AppConfig['nodeEnv']): bool
   return allow;
 }
 
+/** WORKER_QUEUES: "all" or a comma list of queue names. */
+function workerQueues(env: Env): QueueName[] {
+  const all = Object.values(Queues);
+  const v = (env.WORKER_QUEUES || 'all').trim();
+  if (v === 'all') return all;
+  const list = [...new Set(v.split(',').map((q) => q.trim()))];
+  const bad = list.find((q) => !all.includes(q as QueueName));
+  if (bad !== undefined) throw new ConfigError(`WORKER_QUEUES must be "all" or a comma list of ${all.join(', ')} (got "${bad}")`);
+  return list as QueueName[];
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -209,6 +223,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     selfServeTiers: tiers(env, 'SELF_SERVE_TIERS', 'free'),
     webhooksAllowPrivateUrls: webhooksAllowPrivateUrls(env, nodeEnv),
     webhooks: webhookSettings(env),
+    workerQueues: workerQueues(env),
   };
 }
 

@@ -8,7 +8,8 @@ let worker: INestApplicationContext;
 beforeAll(async () => {
   t = await startTestApp();
   // The real worker: it makes the token and "sends" the mail (to the development mailbox).
-  worker = await startTestWorker();
+  // Mail only: a webhook relay in this worker would share its pool with the mail jobs under test.
+  worker = await startTestWorker({ WORKER_QUEUES: 'mail,maintenance' });
 });
 afterAll(async () => {
   await worker?.close();

@@ -9,7 +9,8 @@ let worker: INestApplicationContext;
 beforeAll(async () => {
   t = await startTestApp();
   // The real worker makes the reset token and "sends" it to the development mailbox.
-  worker = await startTestWorker();
+  // Mail only: a webhook relay in this worker would share its pool with the mail jobs under test.
+  worker = await startTestWorker({ WORKER_QUEUES: 'mail,maintenance' });
 });
 afterAll(async () => {
   await worker?.close();

@@ -10,7 +10,8 @@ let pg: Client;
 beforeAll(async () => {
   t = await startTestApp();
   // The real worker sends the invitation and confirmation mails to the development mailbox.
-  worker = await startTestWorker();
+  // Mail only: a webhook relay in this worker would share its pool with the mail jobs under test.
+  worker = await startTestWorker({ WORKER_QUEUES: 'mail,maintenance' });
   pg = new Client({ connectionString: inject('databaseUrl') });
   await pg.connect();
 });
