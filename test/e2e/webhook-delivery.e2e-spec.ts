@@ -345,8 +345,11 @@ describe('Webhook delivery (worker)', () => {
     await createPost(a, 'Old');
     await createPost(a, 'New');
     expect(await eventually(async () => (await deliveriesOf(ep.id)).filter((d) => d.status === 'success').length === 2, 10_000)).toBe(true);
-    const [old] = await deliveriesOf(ep.id);
+    const [old, open] = await deliveriesOf(ep.id);
     await db.query(`UPDATE webhook_attempts SET created_at = now() - interval '40 days' WHERE delivery_id = $1`, [old.id]);
+    // An old delivery that is open again (a replay reopened it) keeps itself and its attempts.
+    await db.query(`UPDATE webhook_deliveries SET status = 'retrying', next_retry_at = now() + interval '1 hour', created_at = now() - interval '40 days' WHERE id = $1`, [open.id]);
+    await db.query(`UPDATE webhook_attempts SET created_at = now() - interval '40 days' WHERE delivery_id = $1`, [open.id]);
     await db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '40 days' WHERE id = $1`, [old.id]);
     await db.query(`UPDATE events SET published_at = now() - interval '40 days' WHERE id = $1`, [old.event_id]);
     const purged = await worker.get(DeliveryProcessor).purge();
@@ -355,7 +358,7 @@ describe('Webhook delivery (worker)', () => {
     expect(purged.events).toBeGreaterThanOrEqual(1);
     const left = await deliveriesOf(ep.id);
     expect(left).toHaveLength(1);
-    expect(left[0].id).not.toBe(old.id);
+    expect(left[0].id).toBe(open.id);
     expect(await db.query(`SELECT id FROM events WHERE id = $1`, [old.event_id])).toEqual([]);
     expect(await attemptsOf(left[0].id)).toHaveLength(1);
 

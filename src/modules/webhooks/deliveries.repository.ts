@@ -271,13 +271,17 @@ export class DeliveriesRepository {
   }
 
   /** Retention, one batch: attempts, then ended deliveries, then relayed events nothing refers to, older than the cutoff. Rows removed. */
-  async purgeBatch(before: Date, batch: number): Promise<{ attempts: number; deliveries: number; events: number }> {
+  async purgeBatch(before: Date, batch: number): Promise<{ attempts: number; deliveries: number; events: number; inboundMessages: number }> {
     const count = async (sql: string) => (await this.db.query<Array<{ n: number }>>(sql, [before, batch]))[0]?.n ?? 0;
+    // Only what has ended: an open delivery keeps its attempts however old. The status is checked
+    // again on the row being deleted, so a replay that reopened it a moment ago keeps it.
     const attempts = await count(
-      `WITH gone AS (DELETE FROM webhook_attempts WHERE id IN (SELECT id FROM webhook_attempts WHERE created_at < $1 LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM webhook_attempts WHERE id IN (
+         SELECT a.id FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+          WHERE a.created_at < $1 AND d.status IN ('success', 'failed') LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
     const deliveries = await count(
-      `WITH gone AS (DELETE FROM webhook_deliveries WHERE id IN (
+      `WITH gone AS (DELETE FROM webhook_deliveries WHERE status IN ('success', 'failed') AND id IN (
          SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status IN ('success', 'failed') LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
     const events = await count(
@@ -285,6 +289,11 @@ export class DeliveriesRepository {
          SELECT e.id FROM events e WHERE e.published_at IS NOT NULL AND e.published_at < $1
             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
-    return { attempts, deliveries, events };
+    // Provider message ids outlive any provider's retry window (Stripe's is 3 days) at the same retention.
+    const inboundMessages = await count(
+      `WITH gone AS (DELETE FROM inbound_messages WHERE id IN (SELECT id FROM inbound_messages WHERE received_at < $1 LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+    );
+    return { attempts, deliveries, events, inboundMessages };
   }
+
 }

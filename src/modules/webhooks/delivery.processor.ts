@@ -154,17 +154,15 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   }
 
   /** Retention: attempts, ended deliveries and relayed events older than WEBHOOKS_RETENTION_DAYS, in batches. */
-  async purge(now = new Date()): Promise<{ attempts: number; deliveries: number; events: number }> {
+  async purge(now = new Date()): Promise<{ attempts: number; deliveries: number; events: number; inboundMessages: number }> {
     const before = new Date(now.getTime() - this.config.webhooks.retentionDays * 86_400_000);
-    const total = { attempts: 0, deliveries: 0, events: 0 };
+    const total = { attempts: 0, deliveries: 0, events: 0, inboundMessages: 0 };
     for (;;) {
       const n = await this.repo.purgeBatch(before, PURGE_BATCH);
-      total.attempts += n.attempts;
-      total.deliveries += n.deliveries;
-      total.events += n.events;
-      if (n.attempts < PURGE_BATCH && n.deliveries < PURGE_BATCH && n.events < PURGE_BATCH) break;
+      for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += n[k];
+      if (Object.values(n).every((v) => v < PURGE_BATCH)) break;
     }
-    if (total.attempts + total.deliveries + total.events > 0) this.logger.log(total, 'webhook history purged');
+    if (Object.values(total).some((v) => v > 0)) this.logger.log(total, 'webhook history purged');
     return total;
   }
 }
