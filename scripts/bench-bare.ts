@@ -9,12 +9,13 @@ import { Controller, Get, INestApplication, Module, Query } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { Pool } from 'pg';
 import { ListQuery } from '@tessera/common';
+import { PLAN_OPTIONS } from '@tessera/database';
 import { nextCursorOf, pagePagination, postListStatements, PostRow, postRowToDto } from '../src/modules/posts/posts.sql';
 
 const BODY = { success: true, status: 200, code: 'OK', message: 'OK.', data: { hello: 'world' } };
 const base = `http://127.0.0.1:${process.env.PORT ?? 3100}`;
 const workspaceId = process.env.FLOOR_WORKSPACE_ID ?? '';
-const pool = process.env.FLOOR_DATABASE_URL ? new Pool({ connectionString: process.env.FLOOR_DATABASE_URL, max: 20 }) : null;
+const pool = process.env.FLOOR_DATABASE_URL ? new Pool({ connectionString: process.env.FLOOR_DATABASE_URL, max: 20, options: PLAN_OPTIONS }) : null;
 const sort = [{ field: 'created_at', descending: true }];
 const pageQuery: ListQuery = { mode: { kind: 'page', page: 1, perPage: 25 }, sort, include: [], filters: {} };
 const cursorQuery: ListQuery = { mode: { kind: 'cursor', limit: 25, after: null }, sort, include: [], filters: {} };
