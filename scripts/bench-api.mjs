@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { api, benchEnv, startServices } from './bench-env.mjs';
+import { api, benchEnv, startServices, stopChild as stop } from './bench-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { Client } = createRequire(import.meta.url)('pg');
@@ -49,14 +49,6 @@ async function waitFor(url) {
   throw new Error(`${url} did not come up`);
 }
 
-function stop(child) {
-  return new Promise((done) => {
-    if (child.exitCode !== null) return done();
-    child.once('exit', done);
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  });
-}
 
 /** One autocannon run (in its own process, pinned to core 1 unless core is null). */
 function loadAsync(url, headers = {}, { seconds = DURATION, core = 1 } = {}) {

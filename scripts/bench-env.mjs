@@ -91,3 +91,13 @@ export async function opsPerSecond(fn, ms = 2000, concurrency = 1) {
   );
   return count / ((performance.now() - start) / 1000);
 }
+
+/** Stops a child process: SIGTERM, then SIGKILL if it has not exited within 10 s. */
+export function stopChild(child) {
+  return new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', done);
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}

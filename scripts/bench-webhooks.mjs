@@ -12,7 +12,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { api, benchEnv, startServices } from './bench-env.mjs';
+import { api, benchEnv, startServices, stopChild as stop } from './bench-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -40,14 +40,6 @@ const services = await startServices();
 const db = new pg.Client({ connectionString: services.databaseUrl });
 await db.connect();
 
-function stop(child) {
-  return new Promise((done) => {
-    if (child.exitCode !== null) return done();
-    child.once('exit', done);
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  });
-}
 
 async function waitForWorkers(queueName, prefix, count) {
   const queue = new Queue(queueName, { connection: { url: services.redisUrl }, prefix });

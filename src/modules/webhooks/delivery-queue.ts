@@ -10,6 +10,9 @@ import { Queue } from 'bullmq';
  * next_retry_at); a job only says "look at this delivery now". Retries and fairness waits move
  * the same job back to delayed; a job completes when its delivery succeeded or failed for good.
  */
+/** Job lookups in flight at once while enqueueing many deliveries. */
+const LOOKUP_CHUNK = 100;
+
 @Injectable()
 export class DeliveryQueue {
   constructor(@InjectQueue(Queues.webhooks) private readonly queue: Queue) {
@@ -28,23 +31,28 @@ export class DeliveryQueue {
   async enqueue(deliveryIds: readonly string[], delayMs = 0): Promise<void> {
     if (deliveryIds.length === 0) return;
     const fresh: string[] = [];
-    for (const id of deliveryIds) {
-      const job = await this.queue.getJob(id);
-      if (!job) {
-        fresh.push(id);
-        continue;
-      }
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed') {
-        // A concurrent enqueue of the same delivery may have removed (and re-added) it already:
-        // then addBulk below is a no-op for this id, which is what that caller wanted too.
-        await job.remove().catch(() => undefined);
-        fresh.push(id);
-      } else if (state === 'delayed' && delayMs === 0) {
-        await job.promote().catch(() => undefined); // it may have just become active: then it runs anyway
-      }
+    // A replay may name thousands: look their jobs up a chunk at a time, concurrently, not one by one.
+    for (let i = 0; i < deliveryIds.length; i += LOOKUP_CHUNK) {
+      const chunk = deliveryIds.slice(i, i + LOOKUP_CHUNK);
+      const needsJob = await Promise.all(chunk.map((id) => this.needsNewJob(id, delayMs)));
+      fresh.push(...chunk.filter((_, k) => needsJob[k]));
     }
     await this.add(fresh, delayMs);
+  }
+
+  /** Whether `id` needs a new job: none exists, or it finished (then it is removed). A delayed one is promoted instead. */
+  private async needsNewJob(id: string, delayMs: number): Promise<boolean> {
+    const job = await this.queue.getJob(id);
+    if (!job) return true;
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') {
+      // A concurrent enqueue of the same delivery may have removed (and re-added) it already:
+      // then addBulk is a no-op for this id, which is what that caller wanted too.
+      await job.remove().catch(() => undefined);
+      return true;
+    }
+    if (state === 'delayed' && delayMs === 0) await job.promote().catch(() => undefined); // it may have just become active: then it runs anyway
+    return false;
   }
 
   private async add(deliveryIds: readonly string[], delayMs: number): Promise<void> {
