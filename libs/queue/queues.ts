@@ -33,7 +33,12 @@ export interface JobPayloads {
   [Jobs.sendEmailChange]: { emailChangeId: string };
   [Jobs.flushApiCalls]: Record<string, never>;
   /** Only the id: the worker reads the delivery, its event and its endpoint (and the sealed secret) from PostgreSQL. */
-  [Jobs.deliverWebhook]: { deliveryId: string };
+  /**
+   * `endpoint`: the endpoint's id and limits as the relay saw them, so the worker can take the
+   * endpoint's slot while it loads the delivery (checked against the loaded row; absent on jobs
+   * queued by a retry, replay or sweep, which then load first).
+   */
+  [Jobs.deliverWebhook]: { deliveryId: string; endpoint?: { id: string; maxInFlight: number; rateLimitPerSecond: number | null } };
   [Jobs.purgeWebhooks]: Record<string, never>;
 }
 

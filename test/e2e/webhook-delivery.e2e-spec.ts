@@ -312,6 +312,31 @@ describe('Webhook delivery (worker)', () => {
     for (const id of [capped.id, limited.id]) expect(await eventually(async () => (await deliveriesOf(id)).every((d) => d.status === 'success' && d.attempts === 1), 5_000)).toBe(true);
   });
 
+  it('holds max_in_flight as the endpoint has it now, not as the relay saw it when it queued the jobs', async () => {
+    const a = await registerAccount(t);
+    const slow = await receiver(() => ({ status: 200, delayMs: 300 }));
+    const ep = await endpoint(a, slow.url, { max_in_flight: 1 });
+    // Jobs queued while the endpoint still allowed 50 in flight (its limit was lowered since).
+    const ids = Array.from({ length: 6 }, (_, i) => `${a.workspace.id.slice(-8)}${i}`);
+    await db.query(
+      `INSERT INTO events (id, workspace_id, type, data, published_at) SELECT 'evt_stale' || x, $1, 'post.created', '{}', now() FROM unnest($2::text[]) x`,
+      [a.workspace.id, ids],
+    );
+    await db.query(
+      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type) SELECT 'dlv_stale' || x, $1, $2, 'evt_stale' || x, 'post.created' FROM unnest($3::text[]) x`,
+      [a.workspace.id, ep.id, ids],
+    );
+    const queue = new Queue(Queues.webhooks, { connection: { url: stack.env.REDIS_URL }, prefix: 'tessera' });
+    try {
+      await queue.addBulk(ids.map((x) => ({ name: Jobs.deliverWebhook, data: { deliveryId: `dlv_stale${x}`, endpoint: { id: ep.id, maxInFlight: 50, rateLimitPerSecond: null } }, opts: { jobId: `dlv_stale${x}` } })));
+    } finally {
+      await queue.close();
+    }
+    expect(await eventually(async () => (await deliveriesOf(ep.id)).filter((d) => d.status === 'success').length === 6, 15_000)).toBe(true);
+    expect(slow.received).toHaveLength(6);
+    expect(slow.maxInFlight).toBe(1);
+  });
+
   it('two workers on one Redis share the deliveries and send none twice', async () => {
     const second = await startTestWorker({ ...stack.env, ...SETTINGS });
     try {
@@ -333,6 +358,8 @@ describe('Webhook delivery (worker)', () => {
       const attempts = await db.query(`SELECT d.event_id, count(*)::int AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1 GROUP BY d.event_id`, [ep.id]);
       expect(Object.fromEntries(attempts.map((x: { event_id: string; n: number }) => [x.event_id, x.n]))).toEqual(Object.fromEntries(seen));
       expect(r.maxInFlight).toBeLessThanOrEqual(20);
+      // Successes are recorded in batches: the endpoint's counter still moves once per delivery.
+      expect((await endpointRow(ep.id)).success_count).toBe('200');
     } finally {
       await second.close();
     }

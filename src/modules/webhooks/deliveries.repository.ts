@@ -17,6 +17,8 @@ export interface RelayEndpointRow {
   id: string;
   workspaceId: string;
   events: string[];
+  maxInFlight: number;
+  rateLimitPerSecond: number | null;
 }
 
 /** Everything one attempt needs, read in one query. */
@@ -99,23 +101,23 @@ export class DeliveriesRepository {
 
   async activeEndpoints(workspaceIds: readonly string[]): Promise<RelayEndpointRow[]> {
     if (workspaceIds.length === 0) return [];
-    const rows = await this.db.query<Array<{ id: string; workspace_id: string; events: string[] }>>(
-      `SELECT id, workspace_id, events FROM webhook_endpoints WHERE is_active AND workspace_id = ANY($1::text[])`,
+    const rows = await this.db.query<Array<{ id: string; workspace_id: string; events: string[]; max_in_flight: number; rate_limit_per_second: number | null }>>(
+      `SELECT id, workspace_id, events, max_in_flight, rate_limit_per_second FROM webhook_endpoints WHERE is_active AND workspace_id = ANY($1::text[])`,
       [workspaceIds],
     );
-    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, events: r.events }));
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, events: r.events, maxInFlight: r.max_in_flight, rateLimitPerSecond: r.rate_limit_per_second }));
   }
 
-  /** One pending delivery per (event, endpoint); a pair that already has one is left alone. Returns the new ids. */
-  async insertDeliveries(rows: ReadonlyArray<{ workspaceId: string; endpointId: string; eventId: string; eventType: string }>): Promise<string[]> {
+  /** One pending delivery per (event, endpoint); a pair that already has one is left alone. Returns the new ones. */
+  async insertDeliveries(rows: ReadonlyArray<{ workspaceId: string; endpointId: string; eventId: string; eventType: string }>): Promise<Array<{ id: string; endpointId: string }>> {
     if (rows.length === 0) return [];
-    const inserted = await this.db.query<Array<{ id: string }>>(
+    const inserted = await this.db.query<Array<{ id: string; endpoint_id: string }>>(
       `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-       ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING id`,
+       ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING id, endpoint_id`,
       [rows.map(() => newId('dlv')), rows.map((r) => r.workspaceId), rows.map((r) => r.endpointId), rows.map((r) => r.eventId), rows.map((r) => r.eventType)],
     );
-    return inserted.map((r) => r.id);
+    return inserted.map((r) => ({ id: r.id, endpointId: r.endpoint_id }));
   }
 
   async markPublished(eventIds: readonly string[]): Promise<void> {
@@ -123,72 +125,104 @@ export class DeliveriesRepository {
     await this.db.query(`UPDATE events SET published_at = now() WHERE id = ANY($1::text[])`, [eventIds]);
   }
 
-  async load(deliveryId: string): Promise<DeliveryContext | null> {
-    const rows = await this.db.query<Array<Record<string, unknown>>>(
-      `SELECT d.id, d.status, d.attempts, d.next_retry_at, d.workspace_id, d.event_id,
+  /**
+   * The deliveries named, each with its event and endpoint, in one query (a batch of jobs asks
+   * together: see DeliveryProcessor). Answers in the order of `ids`, null where a delivery is gone.
+   */
+  async loadMany(ids: readonly string[]): Promise<Array<DeliveryContext | null>> {
+    const rows = await this.db.rows<Record<string, unknown>>({
+      name: 'webhook_deliveries_load',
+      text: `SELECT d.id, d.status, d.attempts, d.next_retry_at, d.workspace_id, d.event_id,
               e.type AS event_type, e.data AS event_data, e.created_at AS event_created_at,
               w.id AS endpoint_id, w.url, w.is_active, w.headers, w.signature_scheme, w.secret_sealed,
               w.previous_secret_sealed, w.previous_secret_expires_at, w.max_in_flight, w.rate_limit_per_second, w.disabled_reason, w.consecutive_failures
          FROM webhook_deliveries d
          JOIN events e ON e.id = d.event_id
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
-        WHERE d.id = $1`,
-      [deliveryId],
-    );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      id: r.id as string,
-      status: r.status as DeliveryStatus,
-      attempts: r.attempts as number,
-      nextRetryAt: r.next_retry_at as Date | null,
-      workspaceId: r.workspace_id as string,
-      eventId: r.event_id as string,
-      eventType: r.event_type as string,
-      eventData: r.event_data as Record<string, unknown>,
-      eventCreatedAt: r.event_created_at as Date,
-      endpoint: {
-        id: r.endpoint_id as string,
-        url: r.url as string,
-        isActive: r.is_active as boolean,
-        headers: (r.headers ?? {}) as Record<string, string>,
-        signatureScheme: r.signature_scheme as SignatureScheme,
-        secretSealed: r.secret_sealed as string,
-        previousSecretSealed: r.previous_secret_sealed as string | null,
-        previousSecretExpiresAt: r.previous_secret_expires_at as Date | null,
-        maxInFlight: r.max_in_flight as number,
-        rateLimitPerSecond: r.rate_limit_per_second as number | null,
-        disabledReason: r.disabled_reason as string | null,
-        consecutiveFailures: r.consecutive_failures as number,
-      },
-    };
+        WHERE d.id = ANY($1::text[])`,
+      values: [ids],
+    });
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return ids.map((id) => {
+      const r = byId.get(id);
+      if (!r) return null;
+      return {
+        id: r.id as string,
+        status: r.status as DeliveryStatus,
+        attempts: r.attempts as number,
+        nextRetryAt: r.next_retry_at as Date | null,
+        workspaceId: r.workspace_id as string,
+        eventId: r.event_id as string,
+        eventType: r.event_type as string,
+        eventData: r.event_data as Record<string, unknown>,
+        eventCreatedAt: r.event_created_at as Date,
+        endpoint: {
+          id: r.endpoint_id as string,
+          url: r.url as string,
+          isActive: r.is_active as boolean,
+          headers: (r.headers ?? {}) as Record<string, string>,
+          signatureScheme: r.signature_scheme as SignatureScheme,
+          secretSealed: r.secret_sealed as string,
+          previousSecretSealed: r.previous_secret_sealed as string | null,
+          previousSecretExpiresAt: r.previous_secret_expires_at as Date | null,
+          maxInFlight: r.max_in_flight as number,
+          rateLimitPerSecond: r.rate_limit_per_second as number | null,
+          disabledReason: r.disabled_reason as string | null,
+          consecutiveFailures: r.consecutive_failures as number,
+        },
+      };
+    });
   }
 
   /**
-   * A successful attempt in ONE statement (no transaction round trips, so the endpoint row is
-   * locked only while the statement runs): the attempt row, the delivery ended as success, the
-   * endpoint's counters. Returns the endpoint's consecutive failures before this success, or null
-   * when the delivery was no longer open (nothing written).
+   * Successful attempts of many deliveries in ONE statement (no transaction round trips, so each
+   * endpoint row is locked only while the statement runs): the attempt rows, the deliveries ended
+   * as success, and each endpoint's counters moved once by its number of successes. Endpoint rows
+   * are locked in id order first, so two batches over the same endpoints never deadlock.
+   * Answers in the order of `records`: null for a delivery no longer open (nothing written for
+   * it), else the consecutive failures its endpoint had before this batch (given with the first
+   * success of each endpoint only, so a streak's end is announced once; 0 on the others).
    */
-  async recordSuccess(a: AttemptRecord & { statusCode: number }): Promise<{ previousFailures: number } | null> {
-    const rows = await this.db.query<Array<{ previous: number }>>(
-      `WITH d AS (
-         UPDATE webhook_deliveries SET status = 'success', attempts = attempts + 1, next_retry_at = NULL, last_status_code = $3,
+  async recordSuccesses(records: ReadonlyArray<AttemptRecord & { statusCode: number }>): Promise<Array<{ previousFailures: number } | null>> {
+    if (records.length === 0) return [];
+    const rows = await this.db.rows<{ id: string; endpoint_id: string; previous: number }>({
+      name: 'webhook_deliveries_record_successes',
+      text: `WITH input AS MATERIALIZED (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int[]) AS i(delivery_id, attempt_id, status_code, response_body, duration_ms)
+       ), d AS (
+         UPDATE webhook_deliveries wd SET status = 'success', attempts = wd.attempts + 1, next_retry_at = NULL, last_status_code = i.status_code,
                 last_error = NULL, updated_at = now(), completed_at = now()
-          WHERE id = $2 AND status IN ('pending', 'retrying') RETURNING id, attempts, endpoint_id
+           FROM input i WHERE wd.id = i.delivery_id AND wd.status IN ('pending', 'retrying')
+         RETURNING wd.id, wd.attempts, wd.endpoint_id
        ), a AS (
          INSERT INTO webhook_attempts (id, delivery_id, attempt, status_code, response_body, duration_ms, error)
-         SELECT $1, d.id, d.attempts, $3, $4, $5, NULL FROM d
-       ), old AS (
-         SELECT w.id, w.consecutive_failures AS previous FROM webhook_endpoints w JOIN d ON w.id = d.endpoint_id FOR UPDATE OF w
+         SELECT i.attempt_id, d.id, d.attempts, i.status_code, i.response_body, i.duration_ms, NULL FROM d JOIN input i ON i.delivery_id = d.id
+       ), per AS (
+         SELECT endpoint_id, count(*)::int AS n FROM d GROUP BY endpoint_id
+       ), old AS MATERIALIZED (
+         SELECT w.id, w.consecutive_failures AS previous FROM webhook_endpoints w WHERE w.id IN (SELECT endpoint_id FROM per) ORDER BY w.id FOR UPDATE
        ), w AS (
-         UPDATE webhook_endpoints w SET success_count = w.success_count + 1, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
-           FROM old WHERE w.id = old.id RETURNING old.previous
+         UPDATE webhook_endpoints w SET success_count = w.success_count + per.n, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
+           FROM per JOIN old ON old.id = per.endpoint_id WHERE w.id = per.endpoint_id RETURNING w.id, old.previous
        )
-       SELECT previous FROM w`,
-      [newId('att'), a.deliveryId, a.statusCode, a.responseBody, a.durationMs],
-    );
-    return rows[0] ? { previousFailures: rows[0].previous } : null;
+       SELECT d.id, d.endpoint_id, w.previous FROM d JOIN w ON w.id = d.endpoint_id`,
+      values: [
+        records.map((r) => r.deliveryId),
+        records.map(() => newId('att')),
+        records.map((r) => r.statusCode),
+        records.map((r) => r.responseBody),
+        records.map((r) => r.durationMs),
+      ],
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const announced = new Set<string>();
+    return records.map((rec) => {
+      const r = byId.get(rec.deliveryId);
+      if (!r) return null;
+      if (announced.has(r.endpoint_id)) return { previousFailures: 0 };
+      announced.add(r.endpoint_id);
+      return { previousFailures: r.previous };
+    });
   }
 
   /** Locks an open delivery and returns its attempts so far; null when it already ended (or is gone). In a transaction. */

@@ -23,8 +23,8 @@ export class DeliveryQueue {
    * Queues deliveries the relay has just created: no job can exist for a new delivery id, so this
    * is one round trip for the whole batch (jobId still makes a repeat a no-op).
    */
-  async enqueueNew(deliveryIds: readonly string[]): Promise<void> {
-    if (deliveryIds.length) await this.add(deliveryIds, 0);
+  async enqueueNew(deliveries: ReadonlyArray<JobPayloads[typeof Jobs.deliverWebhook]>): Promise<void> {
+    if (deliveries.length) await this.add(deliveries, 0);
   }
 
   /** Queues deliveries that have no live job; a finished job of the same id is replaced (manual retry, replay). */
@@ -37,7 +37,7 @@ export class DeliveryQueue {
       const needsJob = await Promise.all(chunk.map((id) => this.needsNewJob(id, delayMs)));
       fresh.push(...chunk.filter((_, k) => needsJob[k]));
     }
-    await this.add(fresh, delayMs);
+    await this.add(fresh.map((deliveryId) => ({ deliveryId })), delayMs);
   }
 
   /** Whether `id` needs a new job: none exists, or it finished (then it is removed). A delayed one is promoted instead. */
@@ -55,12 +55,12 @@ export class DeliveryQueue {
     return false;
   }
 
-  private async add(deliveryIds: readonly string[], delayMs: number): Promise<void> {
+  private async add(jobs: ReadonlyArray<JobPayloads[typeof Jobs.deliverWebhook]>, delayMs: number): Promise<void> {
     await this.queue.addBulk(
-      deliveryIds.map((deliveryId) => ({
+      jobs.map((data) => ({
         name: Jobs.deliverWebhook,
-        data: { deliveryId } satisfies JobPayloads[typeof Jobs.deliverWebhook],
-        opts: { jobId: deliveryId, delay: delayMs, removeOnComplete: { count: 10_000, age: 24 * 3600 }, removeOnFail: { count: 10_000, age: 7 * 24 * 3600 } },
+        data,
+        opts: { jobId: data.deliveryId, delay: delayMs, removeOnComplete: { count: 10_000, age: 24 * 3600 }, removeOnFail: { count: 10_000, age: 7 * 24 * 3600 } },
       })),
     );
   }

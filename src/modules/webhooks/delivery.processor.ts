@@ -1,9 +1,10 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { MicroBatcher } from '@tessera/common';
 import { Jobs, JobPayloads, Queues } from '@tessera/queue';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig, WEBHOOK_LOCK_MARGIN_MS } from '../../config/config';
-import { DeliveriesRepository } from './deliveries.repository';
+import { DeliveriesRepository, DeliveryContext } from './deliveries.repository';
 import { Admission, EndpointFairness, EndpointLimits } from './endpoint-fairness';
 import { WebhookDeliverer } from './webhook-deliverer';
 
@@ -29,6 +30,8 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   private readonly logger = new Logger(DeliveryProcessor.name);
   /** Parked deliveries of this process → their endpoint's limits, so a wake-up while still full needs no query. */
   private readonly parkedLimits = new Map<string, { endpoint: EndpointLimits; until: number }>();
+  /** The jobs running at once load their deliveries together: one query per batch, not one per job. */
+  private readonly loads: MicroBatcher<string, DeliveryContext | null>;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -38,6 +41,7 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
+    this.loads = new MicroBatcher((ids) => this.repo.loadMany(ids), { maxBatch: 200, maxInFlight: 1 });
   }
 
   /** Refuses to start with a lock the HTTP timeout could outlast (the configuration refuses it too). */
@@ -79,21 +83,26 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   private async deliver(job: Job<JobPayloads[typeof Jobs.deliverWebhook]>, token: string | undefined): Promise<string> {
     const id = job.data.deliveryId;
     const lease = this.config.webhooks.lockDurationMs;
-    let held = false;
+    /** The endpoint whose slot this job holds, if it holds one. */
+    let slot: EndpointLimits | null = null;
     // A parked job that wakes asks Redis first, with the limits it saw: while its endpoint is still
     // full it goes back to sleep without a query, so a long backlog costs the database nothing.
     const known = this.parkedLimits.get(id);
     if (known && known.until > Date.now()) {
       const admission = await this.fairness.acquire(known.endpoint, id, lease);
       if (admission.kind !== 'granted') return this.waitFor(job, token, admission, known.endpoint);
-      held = true;
+      slot = known.endpoint;
     }
     this.parkedLimits.delete(id);
-    let endpointId: string | null = known?.endpoint.id ?? null;
     try {
-      const ctx = await this.repo.load(id);
+      // A job the relay queued names its endpoint's limits: the slot is asked for while the
+      // delivery loads (one round trip less on the way to the request), then checked against the row.
+      const hint = slot ? null : (job.data.endpoint ?? null);
+      const [ctx, early] = await Promise.all([
+        this.loads.submit(id),
+        hint ? this.fairness.acquire(hint, id, lease).then((a) => ((slot = a.kind === 'granted' ? hint : null), a)) : null,
+      ]);
       if (!ctx) return 'gone';
-      endpointId = ctx.endpoint.id;
       if (ctx.status === 'success' || ctx.status === 'failed') return ctx.status;
       if (!ctx.endpoint.isActive) {
         await this.deliverer.endForInactiveEndpoint(ctx);
@@ -103,16 +112,24 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
       if (ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50) {
         return await this.wait(job, token, ctx.nextRetryAt.getTime());
       }
-      if (!held) {
-        const admission = await this.fairness.acquire(ctx.endpoint, id, lease);
-        if (admission.kind !== 'granted') return await this.waitFor(job, token, admission, ctx.endpoint);
-        held = true;
+      const limits: EndpointLimits = { id: ctx.endpoint.id, maxInFlight: ctx.endpoint.maxInFlight, rateLimitPerSecond: ctx.endpoint.rateLimitPerSecond };
+      const hintHolds = hint !== null && sameLimits(hint, limits);
+      // A slot taken under limits that changed since the relay ran is given back and asked for again.
+      if (slot && !sameLimits(slot, limits)) await this.freeSlot(slot.id, id).finally(() => (slot = null));
+      if (!slot) {
+        const admission = early && hintHolds ? early : await this.fairness.acquire(limits, id, lease);
+        if (admission.kind !== 'granted') return await this.waitFor(job, token, admission, limits);
+        slot = limits;
       }
-      const outcome = await this.deliverer.attempt(ctx);
+      const res = await this.deliverer.send(ctx);
+      // The request is over: its slot goes to the next delivery while this one is recorded.
+      const freeing = this.freeSlot(slot.id, id);
+      slot = null;
+      const [outcome] = await Promise.all([this.deliverer.record(ctx, res), freeing]);
       if (outcome.kind === 'retry') return await this.wait(job, token, outcome.at.getTime());
       return 'ended';
     } finally {
-      if (held && endpointId) await this.wakeNext(endpointId, id);
+      if (slot) await this.freeSlot((slot as EndpointLimits).id, id);
     }
   }
 
@@ -120,8 +137,7 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   private waitFor(job: Job, token: string | undefined, admission: Exclude<Admission, { kind: 'granted' }>, endpoint: EndpointLimits): Promise<never> {
     if (admission.kind === 'rate') return this.wait(job, token, Date.now() + admission.waitMs);
     if (this.parkedLimits.size > 100_000) this.parkedLimits.clear();
-    const limits = { id: endpoint.id, maxInFlight: endpoint.maxInFlight, rateLimitPerSecond: endpoint.rateLimitPerSecond };
-    this.parkedLimits.set(job.data.deliveryId as string, { endpoint: limits, until: Date.now() + PARKED_LIMITS_TTL_MS });
+    this.parkedLimits.set(job.data.deliveryId as string, { endpoint, until: Date.now() + PARKED_LIMITS_TTL_MS });
     return this.wait(job, token, Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS));
   }
 
@@ -132,7 +148,7 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   }
 
   /** Frees the delivery's slot and wakes the longest-parked job of the endpoint, if any. */
-  private async wakeNext(endpointId: string, deliveryId: string): Promise<void> {
+  private async freeSlot(endpointId: string, deliveryId: string): Promise<void> {
     try {
       for (let tries = 0; tries < 5; tries++) {
         const next = await (tries === 0 ? this.fairness.release(endpointId, deliveryId) : this.fairness.release(endpointId, ''));
@@ -165,4 +181,8 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
     if (Object.values(total).some((v) => v > 0)) this.logger.log(total, 'webhook history purged');
     return total;
   }
+}
+
+function sameLimits(a: EndpointLimits, b: EndpointLimits): boolean {
+  return a.id === b.id && a.maxInFlight === b.maxInFlight && a.rateLimitPerSecond === b.rateLimitPerSecond;
 }

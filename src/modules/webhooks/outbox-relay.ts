@@ -83,23 +83,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One batch: claim, fan out, mark relayed, commit, then enqueue. Returns how many events it claimed. */
   async relayBatch(): Promise<number> {
-    const { claimed, deliveryIds } = await this.repo.transaction(async () => {
+    const { claimed, deliveries } = await this.repo.transaction(async () => {
       const events = await this.repo.claimEvents(BATCH);
-      if (events.length === 0) return { claimed: 0, deliveryIds: [] };
+      if (events.length === 0) return { claimed: 0, deliveries: [] };
       const endpoints = await this.repo.activeEndpoints([...new Set(events.map((e) => e.workspaceId))]);
       const byWorkspace = new Map<string, RelayEndpointRow[]>();
       for (const e of endpoints) byWorkspace.set(e.workspaceId, [...(byWorkspace.get(e.workspaceId) ?? []), e]);
       const rows = events.flatMap((ev) =>
         recipients(ev, byWorkspace.get(ev.workspaceId) ?? []).map((ep) => ({ workspaceId: ev.workspaceId, endpointId: ep.id, eventId: ev.id, eventType: ev.type })),
       );
-      const deliveryIds = await this.repo.insertDeliveries(rows);
+      const inserted = await this.repo.insertDeliveries(rows);
       await this.repo.markPublished(events.map((e) => e.id));
-      return { claimed: events.length, deliveryIds };
+      const limits = new Map(endpoints.map((e) => [e.id, { id: e.id, maxInFlight: e.maxInFlight, rateLimitPerSecond: e.rateLimitPerSecond }]));
+      return { claimed: events.length, deliveries: inserted.map((d) => ({ deliveryId: d.id, endpoint: limits.get(d.endpointId)! })) };
     });
-    if (deliveryIds.length) {
+    if (deliveries.length) {
       // After the commit: a job may only point at a delivery that exists. If this fails, the sweep re-queues them.
-      await this.queue.enqueueNew(deliveryIds).catch((err: unknown) => {
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err), deliveries: deliveryIds.length }, 'deliveries not queued; the recovery sweep will');
+      await this.queue.enqueueNew(deliveries).catch((err: unknown) => {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err), deliveries: deliveries.length }, 'deliveries not queued; the recovery sweep will');
       });
     }
     return claimed;

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MicroBatcher } from '@tessera/common';
 import { OperationalEventType, Outbox } from '@tessera/database';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuditService } from '../audit/audit.service';
-import { DeliveriesRepository, DeliveryContext, EndpointCounters } from './deliveries.repository';
+import { AttemptRecord, DeliveriesRepository, DeliveryContext, EndpointCounters } from './deliveries.repository';
 import { FAILING_THRESHOLD, judgeAttempt } from './delivery-policy';
 import { signedDelivery } from './endpoint-secrets';
 import { WebhookHttpClient, WebhookResponse } from './webhook-http';
@@ -25,15 +26,21 @@ interface Announcement {
  */
 @Injectable()
 export class WebhookDeliverer {
+  /** Successes of the attempts running at once are recorded together: one statement per batch. */
+  private readonly successes: MicroBatcher<AttemptRecord & { statusCode: number }, { previousFailures: number } | null>;
+
   constructor(
     private readonly repo: DeliveriesRepository,
     private readonly http: WebhookHttpClient,
     private readonly outbox: Outbox,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.successes = new MicroBatcher((records) => this.repo.recordSuccesses(records), { maxBatch: 200, maxInFlight: 1 });
+  }
 
-  async attempt(ctx: DeliveryContext): Promise<DeliveryOutcome> {
+  /** One signed POST of the delivery's event to its endpoint. Record the answer with record(). */
+  async send(ctx: DeliveryContext): Promise<WebhookResponse> {
     const { body, headers } = signedDelivery(this.config.encryptionKey, ctx.endpoint, {
       id: ctx.eventId,
       type: ctx.eventType,
@@ -41,8 +48,7 @@ export class WebhookDeliverer {
       workspaceId: ctx.workspaceId,
       data: ctx.eventData,
     });
-    const res = await this.http.post({ url: ctx.endpoint.url, headers, body, timeoutMs: this.config.webhooks.timeoutMs });
-    return this.record(ctx, res);
+    return this.http.post({ url: ctx.endpoint.url, headers, body, timeoutMs: this.config.webhooks.timeoutMs });
   }
 
   /** Ends an open delivery of an endpoint that is disabled: no request, and a replay can queue it again. */
@@ -51,10 +57,11 @@ export class WebhookDeliverer {
     await this.repo.endWithoutAttempt(ctx.id, `not attempted: ${why}`);
   }
 
-  private async record(ctx: DeliveryContext, res: WebhookResponse): Promise<DeliveryOutcome> {
-    // The common case, a success on an endpoint that was not failing: one statement.
+  /** Records an answer (or its absence) and says what becomes of the delivery. */
+  async record(ctx: DeliveryContext, res: WebhookResponse): Promise<DeliveryOutcome> {
+    // The common case, a success on an endpoint that was not failing: one statement per batch of them.
     if (ctx.endpoint.consecutiveFailures < FAILING_THRESHOLD && judgeAttempt(res, ctx.attempts + 1, this.config.webhooks.retrySchedule).kind === 'success') {
-      const recorded = await this.repo.recordSuccess({ deliveryId: ctx.id, attempt: ctx.attempts + 1, statusCode: res.statusCode!, responseBody: res.body, durationMs: res.durationMs, error: null });
+      const recorded = await this.successes.submit({ deliveryId: ctx.id, attempt: ctx.attempts + 1, statusCode: res.statusCode!, responseBody: res.body, durationMs: res.durationMs, error: null });
       // Failures that crossed the threshold meanwhile (another attempt, after this one's load):
       // the streak this success ends was announced, so its end is too.
       if (recorded && recorded.previousFailures >= FAILING_THRESHOLD) await this.announceRecovery(ctx, recorded.previousFailures);
