@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Account, createApiKey, createPat, registerAccount, setTier, uniqueEmail } from '../factories/accounts';
+import { insertDelivery } from '../factories/webhooks';
 import { startTestApp, TestApp } from '../utils/app';
+import { startReceiver } from '../utils/receiver';
 
 /**
  * Every example request of the five seed references (/work/shared/seeds), sent as written with
@@ -242,10 +244,77 @@ describe('API Endpoints Reference (seed 002, core-api)', () => {
     expect((await allTiers.http().delete(`/api/v1/api-keys/${rotated.body.data.id}`).set(key)).status).toBe(204);
   });
 
-  for (const example of [
-    'GET /api/v1/webhooks', 'GET /api/v1/webhooks/{id}', 'POST /api/v1/webhooks', 'PATCH /api/v1/webhooks/{id}', 'DELETE /api/v1/webhooks/{id}',
-    'POST /api/v1/webhooks/{id}/test', 'GET /api/v1/webhooks/{id}/deliveries', 'POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry',
-  ]) it.todo(`${example} — arrives with the webhooks issue`);
+  it('POST /api/v1/webhooks {url, events, secret: "whsec_…"} → 201 with the secret once; GET list and GET /{id}; PATCH {url, events: ["post.*"], is_active} → 200; DELETE → 204', async () => {
+    const secret = `whsec_${Buffer.from('abc123def456abc123def456').toString('base64')}`;
+    const created = await allTiers.http().post('/api/v1/webhooks').set(key).send({ url: 'https://your-app.com/webhooks', events: ['post.created', 'post.updated', 'post.deleted'], secret });
+    expect(created.status).toBe(201);
+    expect(created.body.message).toEqual(expect.any(String));
+    expect(created.body.data).toMatchObject({ id: expect.stringMatching(/^whk_/), url: 'https://your-app.com/webhooks', events: ['post.created', 'post.updated', 'post.deleted'], secret, is_active: true, created_at: expect.any(String) });
+    const id = created.body.data.id as string;
+
+    const list = await allTiers.http().get('/api/v1/webhooks').set(key);
+    expect(list.status).toBe(200);
+    const listed = list.body.data.find((w: { id: string }) => w.id === id);
+    expect(listed).toMatchObject({ url: 'https://your-app.com/webhooks', events: ['post.created', 'post.updated', 'post.deleted'], is_active: true, success_count: 0, failure_count: 0, last_delivery_at: null, created_at: expect.any(String) });
+    expect(listed.secret).toBeUndefined();
+    const got = await allTiers.http().get(`/api/v1/webhooks/${id}`).set(key);
+    expect(got.status).toBe(200);
+    expect(got.body.data).toMatchObject({ id, success_count: 0, failure_count: 0, consecutive_failures: 0, last_delivery_at: null });
+    expect(got.body.data.secret).toBeUndefined();
+
+    const patched = await allTiers.http().patch(`/api/v1/webhooks/${id}`).set(key).send({ url: 'https://new-url.com/webhooks', events: ['post.*'], is_active: true });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data).toMatchObject({ url: 'https://new-url.com/webhooks', events: ['post.*'], is_active: true });
+    expect((await allTiers.http().delete(`/api/v1/webhooks/${id}`).set(key)).status).toBe(204);
+    expect((await allTiers.http().get(`/api/v1/webhooks/${id}`).set(key)).status).toBe(404);
+  });
+
+  it('POST /api/v1/webhooks/{id}/test → 200 {success, status_code, response_time_ms, response_body}, and {success: false, status_code, error, response_time_ms} when it fails', async () => {
+    const replies = [{ status: 200, body: '{"received": true}' }, { status: 500, body: 'down' }];
+    const receiver = await startReceiver((n) => replies[Math.min(n, 1)]);
+    try {
+      const created = await allTiers.http().post('/api/v1/webhooks').set(key).send({ url: receiver.url, events: ['post.created'] });
+      expect(created.status).toBe(201);
+      const ok = await allTiers.http().post(`/api/v1/webhooks/${created.body.data.id}/test`).set(key);
+      expect(ok.status).toBe(200);
+      expect(ok.body.data).toMatchObject({ success: true, status_code: 200, response_time_ms: expect.any(Number), response_body: '{"received": true}' });
+      const failed = await allTiers.http().post(`/api/v1/webhooks/${created.body.data.id}/test`).set(key);
+      expect(failed.status).toBe(200);
+      expect(failed.body.data).toMatchObject({ success: false, status_code: 500, error: expect.any(String), response_time_ms: expect.any(Number) });
+      expect(receiver.received.map((r) => JSON.parse(r.body).type)).toEqual(['webhook.test', 'webhook.test']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('GET /api/v1/webhooks/{id}/deliveries?status=…&page=1&per_page=25 → 200 with event_id, event_type, status, response_code, attempt, delivered_at, next_retry_at', async () => {
+    const created = await allTiers.http().post('/api/v1/webhooks').set(key).send({ url: 'https://your-app.com/webhooks', events: ['post.*'] });
+    const id = created.body.data.id as string;
+    const ok = await insertDelivery(allTiers, owner, id, { status: 'success', eventType: 'post.created' });
+    await insertDelivery(allTiers, owner, id, { status: 'retrying', attempts: 2, eventType: 'post.updated' });
+    const res = await allTiers.http().get(`/api/v1/webhooks/${id}/deliveries?page=1&per_page=25`).set(key);
+    expect(res.status).toBe(200);
+    const byStatus = Object.fromEntries(res.body.data.map((d: { status: string }) => [d.status, d]));
+    expect(byStatus.success).toMatchObject({ id: ok.id, event_id: ok.eventId, event_type: 'post.created', response_code: 200, attempt: 1, delivered_at: expect.any(String), created_at: expect.any(String) });
+    expect(byStatus.retrying).toMatchObject({ event_type: 'post.updated', response_code: 500, attempt: 2, delivered_at: null });
+    expect(res.body.meta.pagination).toMatchObject({ current_page: 1, per_page: 25, total: 2 });
+    const filtered = await allTiers.http().get(`/api/v1/webhooks/${id}/deliveries?status=success&page=1&per_page=25`).set(key);
+    expect(filtered.body.data.map((d: { id: string }) => d.id)).toEqual([ok.id]);
+  });
+
+  it('POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry → 200 {id, status: "pending", attempt}; a delivery that succeeded → 400 CANNOT_RETRY', async () => {
+    const created = await allTiers.http().post('/api/v1/webhooks').set(key).send({ url: 'https://your-app.com/webhooks', events: ['post.*'] });
+    const id = created.body.data.id as string;
+    const failed = await insertDelivery(allTiers, owner, id, { status: 'failed', attempts: 2 });
+    const done = await insertDelivery(allTiers, owner, id, { status: 'success' });
+    const res = await allTiers.http().post(`/api/v1/webhooks/${id}/deliveries/${failed.id}/retry`).set(key);
+    expect(res.status).toBe(200);
+    expect(res.body.message).toEqual(expect.any(String));
+    expect(res.body.data).toMatchObject({ id: failed.id, status: 'pending', attempt: 2 });
+    const refused = await allTiers.http().post(`/api/v1/webhooks/${id}/deliveries/${done.id}/retry`).set(key);
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('CANNOT_RETRY');
+  });
 
   it('GET /api/v1/entitlements/check?feature=posts → 200 with allowed, feature, current_usage, limit, available', async () => {
     const res = await allTiers.http().get('/api/v1/entitlements/check?feature=posts').set(key);

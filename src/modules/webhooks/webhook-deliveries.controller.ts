@@ -17,7 +17,7 @@ import { WebhooksService } from './webhooks.service';
 const DELIVERY_LIST: ListSpec = {
   sortable: ['created_at', 'updated_at'],
   defaultSort: '-created_at',
-  fields: ['id', 'event_id', 'event_type', 'status', 'attempts', 'next_retry_at', 'last_status_code', 'last_error', 'created_at', 'updated_at', 'completed_at'],
+  fields: ['id', 'event_id', 'event_type', 'status', 'attempts', 'next_retry_at', 'last_status_code', 'last_error', 'created_at', 'updated_at', 'completed_at', 'attempt', 'response_code', 'delivered_at'],
   filters: { status: DELIVERY_STATUSES, event_type: null },
   updatable: true,
 };

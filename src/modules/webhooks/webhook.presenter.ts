@@ -43,6 +43,9 @@ export class DeliveryDto {
   @ApiProperty({ type: 'string', format: 'date-time' }) created_at: string;
   @ApiProperty({ type: 'string', format: 'date-time' }) updated_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
+  @ApiProperty({ type: 'integer', description: 'The number of the latest attempt (0 before the first): `attempts` under the name the webhooks issue and seed 002 use.' }) attempt: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The latest answer\'s HTTP status: `last_status_code` under seed 002\'s name.' }) response_code: number | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'When it succeeded (seed 002); null unless status is success.' }) delivered_at: string | null;
 }
 
 export class AttemptDto {
@@ -124,6 +127,9 @@ export function presentDelivery(d: WebhookDeliveryEntity): DeliveryDto {
     created_at: d.createdAt.toISOString(),
     updated_at: d.updatedAt.toISOString(),
     completed_at: d.completedAt?.toISOString() ?? null,
+    attempt: d.attempts,
+    response_code: d.lastStatusCode,
+    delivered_at: d.status === 'success' ? (d.completedAt?.toISOString() ?? null) : null,
   };
 }
 
