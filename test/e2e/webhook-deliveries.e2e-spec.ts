@@ -64,7 +64,7 @@ describe('Deliveries [GET /webhooks/{id}/deliveries]', () => {
     expect(page.body.meta.pagination).toMatchObject({ current_page: 2, per_page: 3, total: 7, last_page: 3, from: 4, to: 6 });
     expect(page.body.links.next).toContain('page=3');
     expect(Object.keys(page.body.data[0]).sort()).toEqual(
-      ['attempts', 'completed_at', 'created_at', 'event_id', 'event_type', 'id', 'last_error', 'last_status_code', 'next_retry_at', 'status', 'updated_at'].sort(),
+      ['attempt', 'attempts', 'completed_at', 'created_at', 'delivered_at', 'event_id', 'event_type', 'id', 'last_error', 'last_status_code', 'next_retry_at', 'response_code', 'status', 'updated_at'].sort(),
     );
     expect(page.body.data[0]).toMatchObject({ event_id: expect.stringMatching(/^evt_/), attempts: 1 });
 
