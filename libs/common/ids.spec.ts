@@ -9,6 +9,15 @@ describe(newId.name, () => {
     expect(a < b).toBe(true);
   });
 
+  it('should use every base32 character at every one of the 16 random positions', () => {
+    const seen = Array.from({ length: 16 }, () => new Set<string>());
+    for (let i = 0; i < 5_000; i++) {
+      const random = newId('att', 1).slice(-16);
+      for (let p = 0; p < 16; p++) seen[p].add(random[p]);
+    }
+    expect(seen.map((s) => s.size)).toEqual(Array(16).fill(32));
+  });
+
   it('should never repeat within a millisecond', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => newId('ws', 1)));
     expect(ids.size).toBe(10_000);

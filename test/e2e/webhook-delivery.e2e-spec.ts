@@ -59,7 +59,8 @@ async function createPost(a: Account, title = 'Hello'): Promise<string> {
 const deliveriesOf = (endpointId: string) =>
   db.query(`SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id`, [endpointId]) as Promise<Array<Record<string, any>>>;
 const attemptsOf = (deliveryId: string) => db.query(`SELECT * FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`, [deliveryId]) as Promise<Array<Record<string, any>>>;
-const endpointRow = async (id: string) => (await db.query(`SELECT * FROM webhook_endpoints WHERE id = $1`, [id]))[0] as Record<string, any>;
+const endpointRow = async (id: string) =>
+  (await db.query(`SELECT * FROM webhook_endpoints w JOIN webhook_endpoint_stats s ON s.endpoint_id = w.id WHERE w.id = $1`, [id]))[0] as Record<string, any>;
 const headersOf = (r: Receiver, i: number) => r.received[i].headers as Record<string, string>;
 
 describe('Webhook delivery (worker)', () => {
@@ -169,7 +170,7 @@ describe('Webhook delivery (worker)', () => {
     const ep = await endpoint(a, bad.url);
     await endpoint(a, watcher.url, { events: ['webhook.endpoint.disabled'] });
     // Failing for 121 hours already (the default limit is 120).
-    await db.query(`UPDATE webhook_endpoints SET consecutive_failures = 30, failure_count = 30, failing_since = now() - interval '121 hours' WHERE id = $1`, [ep.id]);
+    await db.query(`UPDATE webhook_endpoint_stats SET consecutive_failures = 30, failure_count = 30, failing_since = now() - interval '121 hours' WHERE endpoint_id = $1`, [ep.id]);
     await createPost(a);
     expect(await eventually(async () => watcher.received.length === 1, 10_000)).toBe(true);
     expect(payloads(watcher)[0]).toMatchObject({ type: 'webhook.endpoint.disabled', data: { endpoint_id: ep.id, reason: 'consecutive_failures' } });
@@ -187,7 +188,7 @@ describe('Webhook delivery (worker)', () => {
     const watcher = await receiver();
     const ep = await endpoint(a, r.url);
     await endpoint(a, watcher.url, { events: ['webhook.endpoint.recovered'] });
-    await db.query(`UPDATE webhook_endpoints SET consecutive_failures = 6, failure_count = 6, failing_since = now() - interval '1 hour' WHERE id = $1`, [ep.id]);
+    await db.query(`UPDATE webhook_endpoint_stats SET consecutive_failures = 6, failure_count = 6, failing_since = now() - interval '1 hour' WHERE endpoint_id = $1`, [ep.id]);
     await createPost(a);
     expect(await eventually(async () => watcher.received.length === 1, 10_000)).toBe(true);
     expect(payloads(watcher)[0]).toMatchObject({ type: 'webhook.endpoint.recovered', data: { endpoint_id: ep.id, failures_before: 6 } });

@@ -93,7 +93,7 @@ export class DeliveriesRepository {
   async claimEvents(limit: number): Promise<ClaimedEvent[]> {
     const rows = await this.db.query<Array<{ id: string; workspace_id: string; type: string; about: string | null }>>(
       `SELECT id, workspace_id, type, data->>'endpoint_id' AS about FROM events
-        WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED`,
       [limit],
     );
     return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id, type: r.type, aboutEndpointId: r.about }));
@@ -135,10 +135,11 @@ export class DeliveriesRepository {
       text: `SELECT d.id, d.status, d.attempts, d.next_retry_at, d.workspace_id, d.event_id,
               e.type AS event_type, e.data AS event_data, e.created_at AS event_created_at,
               w.id AS endpoint_id, w.url, w.is_active, w.headers, w.signature_scheme, w.secret_sealed,
-              w.previous_secret_sealed, w.previous_secret_expires_at, w.max_in_flight, w.rate_limit_per_second, w.disabled_reason, w.consecutive_failures
+              w.previous_secret_sealed, w.previous_secret_expires_at, w.max_in_flight, w.rate_limit_per_second, w.disabled_reason, s.consecutive_failures
          FROM webhook_deliveries d
          JOIN events e ON e.id = d.event_id
          JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         JOIN webhook_endpoint_stats s ON s.endpoint_id = d.endpoint_id
         WHERE d.id = ANY($1::text[])`,
       values: [ids],
     });
@@ -176,9 +177,9 @@ export class DeliveriesRepository {
 
   /**
    * Successful attempts of many deliveries in ONE statement (no transaction round trips, so each
-   * endpoint row is locked only while the statement runs): the attempt rows, the deliveries ended
-   * as success, and each endpoint's counters moved once by its number of successes. Endpoint rows
-   * are locked in id order first, so two batches over the same endpoints never deadlock.
+   * endpoint's counters row is locked only while the statement runs): the attempt rows, the
+   * deliveries ended as success, and each endpoint's counters moved once by its number of
+   * successes. Counter rows are locked in id order first, so two batches never deadlock.
    * Answers in the order of `records`: null for a delivery no longer open (nothing written for
    * it), else the consecutive failures its endpoint had before this batch (given with the first
    * success of each endpoint only, so a streak's end is announced once; 0 on the others).
@@ -200,10 +201,11 @@ export class DeliveriesRepository {
        ), per AS (
          SELECT endpoint_id, count(*)::int AS n FROM d GROUP BY endpoint_id
        ), old AS MATERIALIZED (
-         SELECT w.id, w.consecutive_failures AS previous FROM webhook_endpoints w WHERE w.id IN (SELECT endpoint_id FROM per) ORDER BY w.id FOR UPDATE
+         SELECT s.endpoint_id AS id, s.consecutive_failures AS previous FROM webhook_endpoint_stats s
+          WHERE s.endpoint_id IN (SELECT endpoint_id FROM per) ORDER BY s.endpoint_id FOR NO KEY UPDATE
        ), w AS (
-         UPDATE webhook_endpoints w SET success_count = w.success_count + per.n, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
-           FROM per JOIN old ON old.id = per.endpoint_id WHERE w.id = per.endpoint_id RETURNING w.id, old.previous
+         UPDATE webhook_endpoint_stats s SET success_count = s.success_count + per.n, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
+           FROM per JOIN old ON old.id = per.endpoint_id WHERE s.endpoint_id = per.endpoint_id RETURNING s.endpoint_id AS id, old.previous
        )
        SELECT d.id, d.endpoint_id, w.previous FROM d JOIN w ON w.id = d.endpoint_id`,
       values: [
@@ -228,7 +230,7 @@ export class DeliveriesRepository {
   /** Locks an open delivery and returns its attempts so far; null when it already ended (or is gone). In a transaction. */
   async lockOpen(deliveryId: string): Promise<{ attempts: number } | null> {
     const rows = await this.db.query<Array<{ attempts: number }>>(
-      `SELECT attempts FROM webhook_deliveries WHERE id = $1 AND status IN ('pending', 'retrying') FOR UPDATE`,
+      `SELECT attempts FROM webhook_deliveries WHERE id = $1 AND status IN ('pending', 'retrying') FOR NO KEY UPDATE`,
       [deliveryId],
     );
     return rows[0] ?? null;
@@ -264,19 +266,22 @@ export class DeliveriesRepository {
     return rows.length === 1;
   }
 
-  /** Counts an attempt on its endpoint. The row lock serialises concurrent attempts, so each streak length is seen once. */
+  /** Counts an attempt on its endpoint. The counters' row lock serialises concurrent attempts, so each streak length is seen once. */
   async countOnEndpoint(endpointId: string, success: boolean): Promise<EndpointCounters & { previousFailures: number }> {
-    const rows = updated(await this.db.query<[Array<{ id: string; workspace_id: string; url: string; is_active: boolean; consecutive_failures: number; failing_since: Date | null; previous: number }>, number]>(
-      success
-        ? `UPDATE webhook_endpoints w SET success_count = w.success_count + 1, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
-             FROM (SELECT id, consecutive_failures AS previous FROM webhook_endpoints WHERE id = $1 FOR UPDATE) old
-            WHERE w.id = old.id RETURNING w.id, w.workspace_id, w.url, w.is_active, w.consecutive_failures, w.failing_since, old.previous`
-        : `UPDATE webhook_endpoints w SET failure_count = w.failure_count + 1, consecutive_failures = w.consecutive_failures + 1,
-                  failing_since = COALESCE(w.failing_since, now()), last_delivery_at = now()
-             FROM (SELECT id, consecutive_failures AS previous FROM webhook_endpoints WHERE id = $1 FOR UPDATE) old
-            WHERE w.id = old.id RETURNING w.id, w.workspace_id, w.url, w.is_active, w.consecutive_failures, w.failing_since, old.previous`,
+    const rows = await this.db.query<Array<{ id: string; workspace_id: string; url: string; is_active: boolean; consecutive_failures: number; failing_since: Date | null; previous: number }>>(
+      `WITH old AS (
+         SELECT endpoint_id, consecutive_failures AS previous FROM webhook_endpoint_stats WHERE endpoint_id = $1 FOR NO KEY UPDATE
+       ), s AS (
+         UPDATE webhook_endpoint_stats s SET ${
+           success
+             ? `success_count = s.success_count + 1, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()`
+             : `failure_count = s.failure_count + 1, consecutive_failures = s.consecutive_failures + 1, failing_since = COALESCE(s.failing_since, now()), last_delivery_at = now()`
+         }
+           FROM old WHERE s.endpoint_id = old.endpoint_id RETURNING s.endpoint_id, s.consecutive_failures, s.failing_since, old.previous
+       )
+       SELECT w.id, w.workspace_id, w.url, w.is_active, s.consecutive_failures, s.failing_since, s.previous FROM s JOIN webhook_endpoints w ON w.id = s.endpoint_id`,
       [endpointId],
-    ));
+    );
     const r = rows[0];
     return { id: r.id, workspaceId: r.workspace_id, url: r.url, isActive: r.is_active, consecutiveFailures: r.consecutive_failures, failingSince: r.failing_since, previousFailures: r.previous };
   }

@@ -74,7 +74,7 @@ export class DeliveryLogRepository {
           WHERE workspace_id = $1 AND endpoint_id = $2 AND status = $3 AND created_at >= $4 AND created_at < $5
           ORDER BY created_at, id
           LIMIT $6
-          FOR UPDATE SKIP LOCKED),
+          FOR NO KEY UPDATE SKIP LOCKED),
        requeued AS (
          UPDATE webhook_deliveries d
             SET status = 'pending', next_retry_at = now(), completed_at = NULL, updated_at = now()

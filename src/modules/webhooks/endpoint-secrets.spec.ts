@@ -26,4 +26,10 @@ describe(liveSecrets.name, () => {
   it('should throw if a secret was sealed for another endpoint', () => {
     expect(() => liveSecrets(key, { ...endpoint(null), id: 'whk_01JD2V6ZQ8W3M9Q7R4T5Y6U7V9' }, now)).toThrow();
   });
+
+  it('should still throw for a copied secret once its own endpoint has opened it (opened secrets are kept per endpoint)', () => {
+    const own = endpoint(null);
+    expect(liveSecrets(key, own, now)).toEqual(['whsec_new']);
+    expect(() => liveSecrets(key, { ...own, id: 'whk_01JD2V6ZQ8W3M9Q7R4T5Y6U7V9' }, now)).toThrow();
+  });
 });

@@ -1,8 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { SignatureScheme } from './signing';
 
-const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };
-
 /** Where a workspace wants its events delivered, and how. */
 @Entity('webhook_endpoints')
 export class WebhookEndpointEntity {
@@ -25,14 +23,21 @@ export class WebhookEndpointEntity {
   /** The secret before the last rotation, still signing (beside the new one) until previousSecretExpiresAt. */
   @Column('text', { name: 'previous_secret_sealed', nullable: true }) previousSecretSealed: string | null;
   @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt: Date | null;
-  /** When the current run of failures (with no success since) began: the auto-disable clock. */
-  @Column('timestamptz', { name: 'failing_since', nullable: true }) failingSince: Date | null;
   @Column('timestamptz', { name: 'disabled_at', nullable: true }) disabledAt: Date | null;
-  @Column('bigint', { name: 'success_count', transformer: bigintAsNumber }) successCount: number;
-  @Column('bigint', { name: 'failure_count', transformer: bigintAsNumber }) failureCount: number;
-  @Column('integer', { name: 'consecutive_failures' }) consecutiveFailures: number;
-  @Column('timestamptz', { name: 'last_delivery_at', nullable: true }) lastDeliveryAt: Date | null;
   @Column('text', { name: 'disabled_reason', nullable: true }) disabledReason: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }
+
+/** An endpoint's delivery counters and failing streak (table webhook_endpoint_stats: see its migration for why apart). */
+export interface WebhookEndpointStats {
+  successCount: number;
+  failureCount: number;
+  consecutiveFailures: number;
+  /** When the current run of failures (with no success since) began: the auto-disable clock. */
+  failingSince: Date | null;
+  lastDeliveryAt: Date | null;
+}
+
+/** An endpoint as the API shows it: its configuration and its counters. */
+export type WebhookEndpointWithStats = WebhookEndpointEntity & { stats: WebhookEndpointStats };

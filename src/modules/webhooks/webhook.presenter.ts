@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { EventTypeInfo } from './event-types';
 import { SIGNATURE_SCHEMES, SignatureScheme } from './signing';
 import { DELIVERY_STATUSES, DeliveryStatus, WebhookAttemptEntity, WebhookDeliveryEntity } from './webhook-delivery.entity';
-import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookEndpointWithStats } from './webhook-endpoint.entity';
 
 export class WebhookDto {
   @ApiProperty({ example: 'whk_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8' }) id: string;
@@ -91,7 +91,7 @@ export class EventTypeDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'An example of the data of a delivery of this type.' }) example: Record<string, unknown>;
 }
 
-export function presentWebhook(e: WebhookEndpointEntity): WebhookDto {
+export function presentWebhook(e: WebhookEndpointWithStats): WebhookDto {
   return {
     id: e.id,
     url: e.url,
@@ -101,10 +101,10 @@ export function presentWebhook(e: WebhookEndpointEntity): WebhookDto {
     headers: { ...e.headers },
     rate_limit_per_second: e.rateLimitPerSecond,
     max_in_flight: e.maxInFlight,
-    success_count: e.successCount,
-    failure_count: e.failureCount,
-    consecutive_failures: e.consecutiveFailures,
-    last_delivery_at: e.lastDeliveryAt?.toISOString() ?? null,
+    success_count: e.stats.successCount,
+    failure_count: e.stats.failureCount,
+    consecutive_failures: e.stats.consecutiveFailures,
+    last_delivery_at: e.stats.lastDeliveryAt?.toISOString() ?? null,
     disabled_reason: e.disabledReason,
     signature_scheme: e.signatureScheme,
     public_key: e.publicKey,

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ListQuery, Page } from '@tessera/common';
 import { Database, paginate } from '@tessera/database';
-import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookEndpointEntity, WebhookEndpointStats, WebhookEndpointWithStats } from './webhook-endpoint.entity';
 
 export type WebhookEndpointPatch = Partial<
-  Pick<WebhookEndpointEntity, 'url' | 'description' | 'events' | 'isActive' | 'headers' | 'rateLimitPerSecond' | 'maxInFlight' | 'disabledAt' | 'disabledReason' | 'failingSince'>
+  Pick<WebhookEndpointEntity, 'url' | 'description' | 'events' | 'isActive' | 'headers' | 'rateLimitPerSecond' | 'maxInFlight' | 'disabledAt' | 'disabledReason'>
 >;
 
 const COLUMNS = { id: 'id', url: 'url', created_at: 'createdAt', updated_at: 'updatedAt' };
@@ -22,14 +22,41 @@ export class WebhooksRepository {
     return this.db.transaction(work);
   }
 
-  find(workspaceId: string, id: string): Promise<WebhookEndpointEntity | null> {
-    return this.repo().findOneBy({ workspaceId, id });
+  async find(workspaceId: string, id: string): Promise<WebhookEndpointWithStats | null> {
+    const endpoint = await this.repo().findOneBy({ workspaceId, id });
+    return endpoint ? (await this.withStats([endpoint]))[0] : null;
   }
 
-  list(workspaceId: string, list: ListQuery): Promise<Page<WebhookEndpointEntity>> {
+  async list(workspaceId: string, list: ListQuery): Promise<Page<WebhookEndpointWithStats>> {
     const qb = this.repo().createQueryBuilder('w').where('w.workspace_id = :workspaceId', { workspaceId });
     if (list.filters.is_active) qb.andWhere('w.is_active = :isActive', { isActive: list.filters.is_active === 'true' });
-    return paginate(qb, list, COLUMNS);
+    const page = await paginate(qb, list, COLUMNS);
+    return new Page(await this.withStats(page.items), page.pagination, page.fields);
+  }
+
+  /** Starts the endpoint's failing streak afresh (re-enabled after a pause or an automatic disable). */
+  async clearStreak(id: string): Promise<void> {
+    await this.db.query(`UPDATE webhook_endpoint_stats SET consecutive_failures = 0, failing_since = NULL WHERE endpoint_id = $1`, [id]);
+  }
+
+  private async withStats(endpoints: WebhookEndpointEntity[]): Promise<WebhookEndpointWithStats[]> {
+    if (endpoints.length === 0) return [];
+    const rows = await this.db.query<Array<{ endpoint_id: string; success_count: string; failure_count: string; consecutive_failures: number; failing_since: Date | null; last_delivery_at: Date | null }>>(
+      `SELECT endpoint_id, success_count, failure_count, consecutive_failures, failing_since, last_delivery_at FROM webhook_endpoint_stats WHERE endpoint_id = ANY($1::text[])`,
+      [endpoints.map((e) => e.id)],
+    );
+    const byId = new Map(rows.map((r) => [r.endpoint_id, r]));
+    return endpoints.map((e) => {
+      const r = byId.get(e.id);
+      const stats: WebhookEndpointStats = {
+        successCount: Number(r?.success_count ?? 0),
+        failureCount: Number(r?.failure_count ?? 0),
+        consecutiveFailures: r?.consecutive_failures ?? 0,
+        failingSince: r?.failing_since ?? null,
+        lastDeliveryAt: r?.last_delivery_at ?? null,
+      };
+      return Object.assign(e, { stats });
+    });
   }
 
   count(workspaceId: string): Promise<number> {

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../../config/config';
 import { EntitlementsService, WorkspaceRef } from '../entitlements/entitlements.service';
 import { newEd25519Pair, SignatureScheme } from './signing';
 import { newWebhookSecret } from './webhook-rules';
-import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookEndpointEntity, WebhookEndpointWithStats } from './webhook-endpoint.entity';
 import { WebhookEndpointPatch, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookInput {
@@ -21,7 +21,7 @@ export interface WebhookInput {
 
 /** A new secret shown once: create and rotate-secret answers. */
 export interface IssuedSecret {
-  endpoint: WebhookEndpointEntity;
+  endpoint: WebhookEndpointWithStats;
   /** whsec_… (hmac-sha256) or the whsk_ private key (ed25519). */
   secret: string;
 }
@@ -52,11 +52,11 @@ export class WebhooksService implements OnModuleInit {
     this.entitlements.registerCounter('webhooks', (workspaceId) => this.repo.count(workspaceId));
   }
 
-  list(workspaceId: string, list: ListQuery): Promise<Page<WebhookEndpointEntity>> {
+  list(workspaceId: string, list: ListQuery): Promise<Page<WebhookEndpointWithStats>> {
     return this.repo.list(workspaceId, list);
   }
 
-  async get(workspaceId: string, id: string): Promise<WebhookEndpointEntity> {
+  async get(workspaceId: string, id: string): Promise<WebhookEndpointWithStats> {
     const endpoint = isId('whk', id) ? await this.repo.find(workspaceId, id) : null;
     if (!endpoint) throw ApiError.notFound('Webhook endpoint');
     return endpoint;
@@ -88,18 +88,15 @@ export class WebhooksService implements OnModuleInit {
         publicKey,
         previousSecretSealed: null,
         previousSecretExpiresAt: null,
-        failingSince: null,
         disabledAt: null,
-        successCount: 0,
-        failureCount: 0,
-        consecutiveFailures: 0,
-        lastDeliveryAt: null,
         disabledReason: null,
         createdAt: now,
         updatedAt: now,
       });
       await this.repo.insert(endpoint);
-      return { endpoint, secret };
+      // Its counters' row is made by the table's trigger, all at zero.
+      const stats = { successCount: 0, failureCount: 0, consecutiveFailures: 0, failingSince: null, lastDeliveryAt: null };
+      return { endpoint: Object.assign(endpoint, { stats }), secret };
     });
   }
 
@@ -117,7 +114,7 @@ export class WebhooksService implements OnModuleInit {
     return { endpoint: await this.get(workspaceId, id), secret };
   }
 
-  async update(workspaceId: string, id: string, input: Partial<Omit<WebhookInput, 'secret' | 'signature_scheme'>>): Promise<WebhookEndpointEntity> {
+  async update(workspaceId: string, id: string, input: Partial<Omit<WebhookInput, 'secret' | 'signature_scheme'>>): Promise<WebhookEndpointWithStats> {
     const current = await this.get(workspaceId, id);
     if (input.url != null) await this.assertUrl(input.url);
     const reenabled = input.is_active === true && (!current.isActive || current.disabledAt !== null);
@@ -127,12 +124,15 @@ export class WebhooksService implements OnModuleInit {
       ...(input.description != null ? { description: input.description } : {}),
       ...(input.is_active != null ? { isActive: input.is_active } : {}),
       // Re-enabling an endpoint (after a pause or an automatic disable) starts it afresh.
-      ...(reenabled ? { disabledAt: null, disabledReason: null, failingSince: null } : {}),
+      ...(reenabled ? { disabledAt: null, disabledReason: null } : {}),
       ...(input.headers != null ? { headers: input.headers } : {}),
       ...(input.rate_limit_per_second !== undefined ? { rateLimitPerSecond: input.rate_limit_per_second } : {}),
       ...(input.max_in_flight != null ? { maxInFlight: input.max_in_flight } : {}),
     };
-    await this.repo.update(workspaceId, id, patch);
+    await this.repo.transaction(async () => {
+      await this.repo.update(workspaceId, id, patch);
+      if (reenabled) await this.repo.clearStreak(id);
+    });
     return this.get(workspaceId, id);
   }
 
