@@ -6,6 +6,9 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { MailModule } from '../mail/mail.module';
+import { MfaModule } from '../mfa/mfa.module';
+import { BrowserSessionsModule } from '../sessions/browser-sessions.module';
+import { MeSessionsController } from './me-sessions.controller';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -36,8 +39,10 @@ import { SessionsService } from './sessions.service';
     TokensModule,
     MailModule,
     RateLimitModule,
+    BrowserSessionsModule,
+    MfaModule,
   ],
-  controllers: [AuthController, MeController],
+  controllers: [AuthController, MeController, MeSessionsController],
   providers: [AccountsService, SessionsRepository, SessionsService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],
   exports: [SessionsService],
 })

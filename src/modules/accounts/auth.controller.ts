@@ -1,18 +1,22 @@
-import { Body, Controller, Get, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { presentUser } from '../users/user.presenter';
 import { presentWorkspace } from '../workspaces/workspace.presenter';
-import { AccountsService } from './accounts.service';
+import { AccountsService, SignInResult } from './accounts.service';
 import { Authenticated, Public } from '../auth/authenticated.decorator';
-import { ExchangedTokenDto, RegistrationDto, TokenPairDto } from './accounts.presenter';
+import { ExchangedTokenDto, presentBrowserSignIn, RegistrationDto, SignInDto, TokenPairDto } from './accounts.presenter';
 import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
 import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { PasswordResetService } from './password-reset.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { SessionsService } from './sessions.service';
+import { MfaLoginDto } from '../mfa/dto/mfa.dto';
+import { BrowserSessionsService } from '../sessions/browser-sessions.service';
+import { clearedSessionCookies, sessionCookies, writeCookies } from '../sessions/session-cookies';
 
 @ApiTags('Auth')
 @Controller('auth')
@@ -22,7 +26,18 @@ export class AuthController {
     private readonly sessions: SessionsService,
     private readonly resets: PasswordResetService,
     private readonly accessTokens: AccessTokensService,
+    private readonly browserSessions: BrowserSessionsService,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /** A sign-in's answer; a browser session's cookies go in Set-Cookie. */
+  private answer(result: SignInResult, req: RequestLike, res: unknown): SignInDto {
+    if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken };
+    if (result.kind === 'tokens') return { ...result.pair, user: presentUser(result.user) };
+    const { started } = result;
+    writeCookies(this.adapterHost.httpAdapter, res, sessionCookies(req, started.secret, started.csrfToken, started.maxAgeSeconds));
+    return presentBrowserSignIn(started, result.user);
+  }
 
   @Post('register')
   @Public()
@@ -38,11 +53,32 @@ export class AuthController {
   @Public()
   @RouteLimit({ limit: 10, windowSeconds: 900, by: 'ip+email' })
   @Audited('auth.login.succeeded', 'user', { onFailure: 'auth.login.failed' })
-  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace` (alias `tenantSlug`), the access token is bound to that workspace.' })
-  @Returns(TokenPairDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
-  async login(@Body() body: LoginDto): Promise<TokenPairDto> {
-    const { user, pair } = await this.accounts.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug });
-    return { ...pair, user: presentUser(user) };
+  @ApiOperation({
+    summary: 'Sign in with e-mail and password',
+    description:
+      'With `workspace` (alias `tenantSlug`), the sign-in is bound to that workspace. With `"session": true`, a browser session: the answer sets the ' +
+      'HttpOnly `tessera_session` cookie and the `tessera_csrf` cookie instead of returning tokens. For an account with TOTP on, nothing is signed in ' +
+      'yet: the answer is `{mfa_required: true, mfa_token}`, finished by POST /auth/mfa.',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
+  async login(@Body() body: LoginDto, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    const result = await this.accounts.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug, session: body.session }, req);
+    return this.answer(result, req, res);
+  }
+
+  @Post('mfa')
+  @Public()
+  @RouteLimit({ limit: 10, windowSeconds: 900, by: 'ip' })
+  @Audited('auth.mfa.succeeded', 'user', { onFailure: 'auth.mfa.failed' })
+  @ApiOperation({
+    summary: 'Finish a sign-in with a second factor: the mfa_token and a TOTP code or a recovery code',
+    description:
+      'Answers what the first step asked for: tokens, or a browser session (Set-Cookie). A TOTP code is accepted once (the same code again is refused, ' +
+      'even within its 30 s); a recovery code works once. A token takes 5 wrong codes at most, and each account 10 code checks per 15 minutes.',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422] })
+  async mfa(@Body() body: MfaLoginDto, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    return this.answer(await this.accounts.passMfa(body.mfa_token, body, req), req, res);
   }
 
   @Post('refresh')
@@ -57,12 +93,17 @@ export class AuthController {
 
   @Post('logout')
   @Audited('auth.logout', 'session')
-  @ApiOperation({ summary: 'End the current session (its refresh and access tokens stop working)' })
+  @ApiOperation({ summary: 'End the current session (its refresh and access tokens stop working; a browser session\'s cookies are cleared)' })
   @Authenticated()
   @Returns(null, 'Signed out.', { status: 204 })
   @ApiErrors(401)
-  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
-    if (principal.kind === 'user') await this.sessions.revokeFamily(principal.credentialId);
+  async logout(@CurrentPrincipal() principal: Principal, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<void> {
+    if (principal.viaSessionCookie) {
+      await this.browserSessions.revoke(principal.userId!, principal.credentialId);
+      writeCookies(this.adapterHost.httpAdapter, res, clearedSessionCookies(req));
+    } else if (principal.kind === 'user') {
+      await this.sessions.revokeFamily(principal.credentialId);
+    }
   }
 
   @Get('token')

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AliasOf } from '@tessera/common';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { AccountFieldsDto } from '../../users/dto/user.dto';
 
 export class RegisterDto extends AccountFieldsDto {
@@ -25,6 +25,16 @@ export class LoginDto {
   @ApiPropertyOptional({ description: 'Alias of `workspace` (the Intuka seed\'s name). Different from `workspace` when both are sent: 422.' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) @AliasOf('workspace')
   tenantSlug?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'true: a browser session instead of tokens — the HttpOnly tessera_session cookie (SameSite=Lax; Secure over HTTPS) and the tessera_csrf cookie, whose value (also `csrf_token` in the answer) every state-changing request must send as X-CSRF-Token from an allowed Origin.' })
+  @IsOptional() @IsBoolean()
+  session?: boolean;
+}
+
+export class MagicLinkDto {
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @IsEmail() @MaxLength(254)
+  email: string;
 }
 
 export class RefreshDto {
