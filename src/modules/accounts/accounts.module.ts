@@ -9,6 +9,9 @@ import { MailModule } from '../mail/mail.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { BrowserSessionsModule } from '../sessions/browser-sessions.module';
 import { MeSessionsController } from './me-sessions.controller';
+import { MagicLinkEntity } from './magic-link.entity';
+import { MagicLinkService } from './magic-link.service';
+import { MagicLinksRepository } from './magic-links.repository';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -26,10 +29,10 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
-/** Accounts and sign-in: registration, sessions (login, refresh, logout), password reset, e-mail changes. */
+/** Accounts and sign-in: registration, sessions (login, refresh, logout, browser sessions, the MFA step), magic links, password reset, e-mail changes. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity, EmailChangeEntity]),
+    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity, EmailChangeEntity, MagicLinkEntity]),
     BullModule.registerQueue({ name: Queues.mail }),
     AuthModule,
     AuditModule,
@@ -43,7 +46,7 @@ import { SessionsService } from './sessions.service';
     MfaModule,
   ],
   controllers: [AuthController, MeController, MeSessionsController],
-  providers: [AccountsService, SessionsRepository, SessionsService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],
-  exports: [SessionsService],
+  providers: [AccountsService, SessionsRepository, SessionsService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService, MagicLinksRepository, MagicLinkService],
+  exports: [SessionsService, MagicLinkService],
 })
 export class AccountsModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, RequestLike, Returns } from '@tessera/common';
@@ -9,7 +9,8 @@ import { presentWorkspace } from '../workspaces/workspace.presenter';
 import { AccountsService, SignInResult } from './accounts.service';
 import { Authenticated, Public } from '../auth/authenticated.decorator';
 import { ExchangedTokenDto, presentBrowserSignIn, RegistrationDto, SignInDto, TokenPairDto } from './accounts.presenter';
-import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
+import { ForgotPasswordDto, LoginDto, MagicLinkDto, MagicLinkVerifyQuery, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
+import { MagicLinkService } from './magic-link.service';
 import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { PasswordResetService } from './password-reset.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
@@ -27,6 +28,7 @@ export class AuthController {
     private readonly resets: PasswordResetService,
     private readonly accessTokens: AccessTokensService,
     private readonly browserSessions: BrowserSessionsService,
+    private readonly magicLinks: MagicLinkService,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -89,6 +91,33 @@ export class AuthController {
     // The DTO guarantees one of the two (and that they agree when both are sent).
     const { user, pair } = await this.accounts.refresh((body.refresh_token ?? body.refreshToken)!);
     return { ...pair, user: presentUser(user) };
+  }
+
+  @Post('magic-link')
+  @Public()
+  @RouteLimit({ limit: 5, windowSeconds: 900, by: 'ip+email' })
+  @ApiOperation({
+    summary: 'E-mail a sign-in link (passwordless)',
+    description: 'Always 202, whether or not an account uses the address. The link works once, for 15 minutes; a newer link (or a password reset) voids the older ones. Opening it signs the browser in.',
+  })
+  @Returns(null, 'If an account uses this address, a sign-in link is on its way.', { status: 202, errors: [422] })
+  async magicLink(@Body() body: MagicLinkDto, @Req() req: RequestLike): Promise<null> {
+    await this.magicLinks.request(body.email, req.id ?? null);
+    return null;
+  }
+
+  @Get('magic-link/verify')
+  @Public()
+  @ApiOperation({
+    summary: 'Sign in with the e-mailed link: a browser session',
+    description:
+      'The link of the e-mail. Sets the session cookies like POST /auth/login with `"session": true`; for an account with TOTP on, answers `{mfa_required: true, mfa_token}` ' +
+      'instead (finish with POST /auth/mfa). 401 for a link that is invalid, expired or used; failures count against the address like failed sign-ins (429 past 30 a minute).',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422] })
+  async verifyMagicLink(@Query() query: MagicLinkVerifyQuery, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    const user = await this.magicLinks.consume(query.token, req);
+    return this.answer(await this.accounts.afterFirstFactor(user, 'magic_link', { workspaceId: null, session: true }, req), req, res);
   }
 
   @Post('logout')

@@ -13,6 +13,7 @@ import { PasswordResetsRepository } from './password-resets.repository';
 import { MailJobs } from '../mail/mail-jobs';
 import { SessionsService } from './sessions.service';
 import { MfaService } from '../mfa/mfa.service';
+import { MagicLinkService } from './magic-link.service';
 
 const RESET_PREFIX = 'tsr_rst_';
 const RESET_TTL_MS = 60 * 60 * 1000;
@@ -33,6 +34,7 @@ export class PasswordResetService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly mail: MailService,
     private readonly mfa: MfaService,
+    private readonly magicLinks: MagicLinkService,
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -85,8 +87,9 @@ export class PasswordResetService implements OnModuleInit {
     if (!userId) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
     await this.users.setPassword(userId, password);
     const sessionsRevoked = await this.sessions.revokeAllForUser(userId);
-    // A second step begun with the old password leads nowhere either.
+    // Nor does a second step begun with the old password, or a sign-in link mailed before.
     await this.mfa.expireChallenges(userId);
+    await this.magicLinks.expireOpen(userId);
     const tokensRevoked = await this.tokens.revokeAllForUser(userId);
     this.audit.record({
       workspaceId: null,

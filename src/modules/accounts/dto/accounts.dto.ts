@@ -69,3 +69,9 @@ export class RevokeDto {
   @IsString() @IsNotEmpty() @MaxLength(8192)
   token: string;
 }
+
+export class MagicLinkVerifyQuery {
+  @ApiProperty({ example: 'tsr_ml_…', description: 'The token of the e-mailed link.' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
+}
