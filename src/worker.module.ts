@@ -10,6 +10,7 @@ import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { MailModule } from './modules/mail/mail.module';
 import { MfaModule } from './modules/mfa/mfa.module';
+import { PasskeysModule } from './modules/passkeys/passkeys.module';
 import { BrowserSessionsModule } from './modules/sessions/browser-sessions.module';
 import { MailProcessor } from './modules/mail/mail.processor';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
@@ -33,6 +34,7 @@ export class WorkerModule {
         AccountsModule,
         BrowserSessionsModule,
         MfaModule,
+        PasskeysModule,
         WorkspacesModule,
         EntitlementsModule,
         MailModule,

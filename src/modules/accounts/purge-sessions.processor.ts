@@ -4,11 +4,12 @@ import { Job, Queue } from 'bullmq';
 import { Jobs, Queues } from '@tessera/queue';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { MfaService } from '../mfa/mfa.service';
+import { PasskeysService } from '../passkeys/passkeys.service';
 import { BrowserSessionsService } from '../sessions/browser-sessions.service';
 import { MagicLinkService } from './magic-link.service';
 import { SessionsService } from './sessions.service';
 
-/** Deletes refresh tokens, browser sessions, MFA challenges and sign-in links that ended more than a day ago, every hour. */
+/** Deletes refresh tokens, browser sessions, MFA and WebAuthn challenges and sign-in links that ended (more than a day ago), every hour. */
 @Processor(Queues.maintenance)
 export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PurgeSessionsProcessor.name);
@@ -19,6 +20,7 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
     private readonly browserSessions: BrowserSessionsService,
     private readonly mfa: MfaService,
     private readonly magicLinks: MagicLinkService,
+    private readonly passkeys: PasskeysService,
     @InjectQueue(Queues.maintenance) private readonly queue: Queue,
   ) {
     super();
@@ -35,7 +37,8 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
     const browserSessions = await this.browserSessions.purgeExpired();
     const mfaChallenges = await this.mfa.purgeExpired();
     const magicLinks = await this.magicLinks.purgeExpired();
-    this.logger.log({ deleted, revocations, browserSessions, mfaChallenges, magicLinks }, 'expired sign-in state purged');
+    const webauthnChallenges = await this.passkeys.purgeExpiredChallenges();
+    this.logger.log({ deleted, revocations, browserSessions, mfaChallenges, magicLinks, webauthnChallenges }, 'expired sign-in state purged');
     return { deleted };
   }
 }
