@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, RequestLike, Returns } from '@tessera/common';
+import { ApiErrors, clientIp, header, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
+import { AuditService } from '../audit/audit.service';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { presentUser } from '../users/user.presenter';
 import { presentWorkspace } from '../workspaces/workspace.presenter';
@@ -29,6 +30,7 @@ export class AuthController {
     private readonly accessTokens: AccessTokensService,
     private readonly browserSessions: BrowserSessionsService,
     private readonly magicLinks: MagicLinkService,
+    private readonly audit: AuditService,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -117,6 +119,8 @@ export class AuthController {
   @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422] })
   async verifyMagicLink(@Query() query: MagicLinkVerifyQuery, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
     const user = await this.magicLinks.consume(query.token, req);
+    // A GET, so the audit interceptor (writes only) does not see it.
+    this.audit.record({ workspaceId: null, actorType: 'user', actorId: user.id, action: 'auth.magic_link.used', targetType: 'user', targetId: user.id, ip: clientIp(req), userAgent: header(req, 'user-agent') ?? null, requestId: req.id ?? null });
     return this.answer(await this.accounts.afterFirstFactor(user, 'magic_link', { workspaceId: null, session: true }, req), req, res);
   }
 
