@@ -72,7 +72,7 @@ export class AuthController {
 
   @Post('mfa')
   @Public()
-  @RouteLimit({ limit: 10, windowSeconds: 900, by: 'ip' })
+  @RouteLimit({ limit: 60, windowSeconds: 900, by: 'ip' })
   @Audited('auth.mfa.succeeded', 'user', { onFailure: 'auth.mfa.failed' })
   @ApiOperation({
     summary: 'Finish a sign-in with a second factor: the mfa_token and a TOTP code or a recovery code',
