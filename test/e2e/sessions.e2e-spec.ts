@@ -95,6 +95,20 @@ describe('The session cookie as a credential', () => {
     expect((await t.http().get('/api/v1/posts').set(browser.read).set('X-Workspace-ID', other.body.data.id)).status).toBe(403);
   });
 
+  it('follows the delegation rules of a login: a session bound to a workspace mints only tokens pinned to it and creates no workspace', async () => {
+    const a = await registerAccount(t);
+    const bound = await signInBrowser(t, a, { workspace: a.workspace.id });
+    expect((await t.http().post('/api/v1/workspaces').set(bound.write).send({ name: 'Another' })).status).toBe(403);
+    expect((await t.http().post('/api/v1/me/tokens').set(bound.write).send({ name: 'unpinned', scopes: ['posts:read'] })).status).toBe(403);
+    const pinned = await t.http().post('/api/v1/me/tokens').set(bound.write).send({ name: 'pinned', scopes: ['posts:read'], workspace_id: a.workspace.id });
+    expect(pinned.status).toBe(201);
+    // A viewer's session grants no more than the viewer holds.
+    const viewer = await addMember(t, a, a.workspace.id, 'viewer');
+    const viewerBrowser = await signInBrowser(t, viewer);
+    const key = await t.http().post('/api/v1/api-keys').set(viewerBrowser.write).set('X-Workspace-ID', a.workspace.id).send({ name: 'escalate', scopes: ['posts:write'] });
+    expect(key.status).toBe(403);
+  });
+
   it('answers 401 for an unknown, malformed or hostile cookie, in the envelope', async () => {
     for (const value of ['tsr_ses_' + 'A'.repeat(43), 'garbage', 'tsr_ses_%00%00', 'x'.repeat(4000)]) {
       const res = await t.http().get('/api/v1/me').set('Cookie', `tessera_session=${value}`);
