@@ -116,7 +116,7 @@ export class AuthController {
       'The link of the e-mail. Sets the session cookies like POST /auth/login with `"session": true`; for an account with TOTP on, answers `{mfa_required: true, mfa_token}` ' +
       'instead (finish with POST /auth/mfa). 401 for a link that is invalid, expired or used; failures count against the address like failed sign-ins (429 past 30 a minute).',
   })
-  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422] })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [400, 401] })
   async verifyMagicLink(@Query() query: MagicLinkVerifyQuery, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
     const user = await this.magicLinks.consume(query.token, req);
     // A GET, so the audit interceptor (writes only) does not see it.

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiError, clientIp, hashSecret, header, isId, LastUsedThrottle, ListQuery, newId, newSecret, Page, RequestLike } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
@@ -65,8 +66,17 @@ export class BrowserSessionsService {
     return { session, secret, csrfToken: this.csrfToken(session.id), maxAgeSeconds };
   }
 
+  /** The session's CSRF token (what X-CSRF-Token must carry; a server-rendered form puts it in a hidden field). */
   csrfToken(sessionId: string): string {
     return csrfTokenFor(this.config.encryptionKey, sessionId);
+  }
+
+  /** Whether `token` is the session's CSRF token: for a form post, which cannot send X-CSRF-Token. */
+  isCsrfToken(sessionId: string, token: unknown): boolean {
+    if (typeof token !== 'string') return false;
+    const expected = Buffer.from(this.csrfToken(sessionId));
+    const sent = Buffer.from(token);
+    return sent.length === expected.length && timingSafeEqual(sent, expected);
   }
 
   /** Whether this secret was verified in this process moments ago (no query needed to trust it). */
