@@ -118,6 +118,25 @@ describe('The session cookie as a credential', () => {
   });
 });
 
+describe('Guessing session cookies (rate limits on)', () => {
+  it('counts every unknown cookie as a failed authentication: past 30 a minute the address gets 429, while a session in use still passes', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_ENABLED: 'true' });
+    try {
+      const a = await registerAccount(limited);
+      const browser = await signInBrowser(limited, a);
+      expect((await limited.http().get('/api/v1/me').set(browser.read)).status).toBe(200);
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) statuses.push((await limited.http().get('/api/v1/me').set('Cookie', `tessera_session=tsr_ses_${String(i).padStart(43, 'A')}`)).status);
+      expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+      expect(statuses[30]).toBe(429);
+      // Verified by this process moments ago: no lookup needed, so it is not held up.
+      expect((await limited.http().get('/api/v1/me').set(browser.read)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('CSRF: state-changing requests made with the session cookie', () => {
   it('pass with the API\'s own Origin and the X-CSRF-Token of the sign-in', async () => {
     const a = await registerAccount(t);
