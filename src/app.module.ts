@@ -14,6 +14,7 @@ import { AuthGuard } from './modules/auth/auth.guard';
 import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.interceptor';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { PostsModule } from './modules/posts/posts.module';
+import { PasskeysModule } from './modules/passkeys/passkeys.module';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
@@ -48,6 +49,7 @@ export class AppModule implements NestModule {
         MailModule,
         AuthModule,
         AccountsModule,
+        PasskeysModule,
         RateLimitModule,
         EntitlementsModule,
         PostsModule,

@@ -7,12 +7,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { ApiError, assignRequestId, configureHttp, ErrorCode, isTrustedProxy, newId } from '@tessera/common';
+import { ApiError, assignRequestId, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { AppConfig } from './config/config';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { setupOpenApi } from './openapi';
+import { corsOptions, HELMET_OPTIONS, HSTS_HEADER } from './security-headers';
 
 /**
  * A request Node's HTTP parser refuses before any framework sees it (headers past its 16 KiB
@@ -187,6 +188,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       frameworkErrors: answerRouterError,
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+    // Security headers first, so that every answer carries them, the hooks' own 404s included.
+    const { default: fastifyHelmet } = await import('@fastify/helmet');
+    await fastify.register(fastifyHelmet, HELMET_OPTIONS);
+    adapter.getInstance().addHook('onRequest', (req, reply, done) => {
+      if (isSecureRequest(req.raw)) reply.header('Strict-Transport-Security', HSTS_HEADER);
+      done();
+    });
     rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
     app = fastify;
     // After routing, before bull-board's routes (registered at init) see the request.
@@ -201,6 +209,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const { ExpressAdapter: BoardAdapter } = await import('@bull-board/express');
     const module = AppModule.forRoot(config, { queuesDashboard: BoardAdapter });
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
+    // Security headers first, so that every answer carries them, the dashboard gate's 404s included.
+    const { default: helmet } = await import('helmet');
+    express.use(helmet(HELMET_OPTIONS));
+    express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      if (isSecureRequest(req)) res.setHeader('Strict-Transport-Security', HSTS_HEADER);
+      next();
+    });
     rawInboundBodyOnExpress(express);
     // Registered before init, so before bull-board's router (mounted at init).
     const gate = express.get(QueuesDashboardGate);
@@ -222,6 +237,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     app = express;
   }
   app.useLogger(app.get(Logger));
+  // First-party pages on other origins (ALLOWED_ORIGINS) call the API with the session cookie.
+  if (config.allowedOrigins.length) app.enableCors(corsOptions(config.allowedOrigins));
   // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1).
   app.setGlobalPrefix('api/v1', { exclude: [{ path: QUEUES_DASHBOARD_PATH.slice(1), method: RequestMethod.ALL }] });
   app.enableShutdownHooks();

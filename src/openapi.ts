@@ -11,12 +11,25 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       [
         'Multi-tenant API platform. Every answer uses one envelope: `success`, `status`, `code`, `message`, `data`, `meta` (request_id, timestamp, pagination).',
-        'Authenticate with `Authorization: Bearer <JWT | sk_live_… | tsr_pat_…>` or `X-Api-Key: <tsr_pat_…>`. Workspace routes take X-Workspace-ID (id or slug) from JWTs and personal access tokens.',
+        'Authenticate with `Authorization: Bearer <JWT | sk_live_… | tsr_pat_…>` or `X-Api-Key: <tsr_pat_…>`. Workspace routes take X-Workspace-ID (id or slug) from JWTs, personal access tokens and the session cookie.',
+        'Browsers sign in for the `tessera_session` cookie (POST /auth/login with `"session": true`, a magic link or a passkey). Every state-changing request made with the cookie must send `X-CSRF-Token` (the sign-in\'s `csrf_token`, also in the `tessera_csrf` cookie) and come from an allowed `Origin`, else 403. A request that also sends `Authorization` or `X-Api-Key` is judged by that credential alone: the cookie is not read.',
         'Each operation lists the scopes it needs in its security requirements and in `x-required-scopes`; GET /api/v1/scopes lists the catalog.',
       ].join('\n\n'),
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A JWT access token, a workspace API key (sk_live_…/sk_test_…) or a personal access token (tsr_pat_…).' }, SecuritySchemes.bearer)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A personal access token (tsr_pat_…).' }, SecuritySchemes.apiKeyHeader)
+    .addCookieAuth(
+      'tessera_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'tessera_session',
+        description:
+          'A browser session (HttpOnly, SameSite=Lax, Secure over HTTPS), set by a sign-in with `"session": true`, a magic link or a passkey: the user\'s role permissions. ' +
+          'State-changing requests also need `X-CSRF-Token` (the `tessera_csrf` cookie\'s value) and an allowed `Origin`. Ignored when Authorization or X-Api-Key is sent.',
+      },
+      SecuritySchemes.sessionCookie,
+    )
     .addGlobalResponse(
       { status: 429, description: 'RATE_LIMITED: over the limit; see Retry-After.', schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
       { status: 500, description: 'INTERNAL_ERROR: unexpected; quote meta.request_id.', schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },

@@ -9,6 +9,9 @@ import { AuthModule } from './modules/auth/auth.module';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { MailModule } from './modules/mail/mail.module';
+import { MfaModule } from './modules/mfa/mfa.module';
+import { PasskeysModule } from './modules/passkeys/passkeys.module';
+import { BrowserSessionsModule } from './modules/sessions/browser-sessions.module';
 import { MailProcessor } from './modules/mail/mail.processor';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
@@ -29,6 +32,9 @@ export class WorkerModule {
         AuditModule,
         AuthModule,
         AccountsModule,
+        BrowserSessionsModule,
+        MfaModule,
+        PasskeysModule,
         WorkspacesModule,
         EntitlementsModule,
         MailModule,

@@ -112,3 +112,29 @@ export function header(req: RequestLike, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * Whether the request reached us over HTTPS: on a TLS socket, or through a trusted proxy
+ * (TRUST_PROXY) that says so in X-Forwarded-Proto. A client's own X-Forwarded-Proto never counts.
+ */
+export function isSecureRequest(req: { headers: RequestLike['headers']; socket?: { remoteAddress?: string; encrypted?: boolean } | null }): boolean {
+  if (req.socket?.encrypted) return true;
+  const like = { method: '', headers: req.headers, socket: req.socket ?? undefined };
+  return trusts(peerAddress(like), 0) && firstHeader(like, 'x-forwarded-proto')?.toLowerCase() === 'https';
+}
+
+/** The origin (scheme://host[:port]) this API is reached at: PUBLIC_URL's, else the request's own. */
+export function ownOrigin(req: RequestLike): string {
+  return new URL(publicBaseUrl(req)).origin;
+}
+
+/** A cookie's value from a Cookie header, or null. */
+export function cookieValue(cookieHeader: string | string[] | undefined, name: string): string | null {
+  const text = Array.isArray(cookieHeader) ? cookieHeader.join('; ') : cookieHeader;
+  if (!text) return null;
+  for (const part of text.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return null;
+}

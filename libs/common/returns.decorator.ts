@@ -14,7 +14,7 @@ export function routeStatus(reflector: Reflector, handler: Function, method: str
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'BAD_REQUEST: malformed JSON or a bad query parameter (meta.errors).',
   401: 'UNAUTHORIZED: missing, malformed, expired or revoked credential.',
-  403: 'FORBIDDEN: the credential lacks a scope or the role a permission (meta.required_scopes).',
+  403: 'FORBIDDEN: the credential lacks a scope or the role a permission (meta.required_scopes), or a write made with the session cookie lacks its Origin or X-CSRF-Token; MFA_REQUIRED: the workspace requires multi-factor sign-in and this user has not turned TOTP on.',
   404: 'NOT_FOUND: missing, or in another workspace.',
   409: 'CONFLICT: a unique field is taken, or the state does not allow it (meta.errors).',
   413: 'PAYLOAD_TOO_LARGE: the body is over 1 MB.',

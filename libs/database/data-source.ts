@@ -10,6 +10,7 @@ import { WebhookDeliveries1764000700000 } from './migrations/1764000700000-webho
 import { EventsNotify1764000750000 } from './migrations/1764000750000-events-notify';
 import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
 import { WebhookEndpointStats1765000000000 } from './migrations/1765000000000-webhook-endpoint-stats';
+import { SignInSessionsMfaPasskeys1765300000000 } from './migrations/1765300000000-sign-in-sessions-mfa-passkeys';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -24,6 +25,7 @@ export const migrations = [
   EventsNotify1764000750000,
   InboundWebhooks1764000800000,
   WebhookEndpointStats1765000000000,
+  SignInSessionsMfaPasskeys1765300000000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

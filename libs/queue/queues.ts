@@ -14,13 +14,14 @@ export const Jobs = {
   sendPasswordReset: 'mail.password-reset',
   sendInvitation: 'mail.invitation',
   sendEmailChange: 'mail.email-change',
+  sendMagicLink: 'mail.magic-link',
   flushApiCalls: 'metering.flush-api-calls',
   deliverWebhook: 'webhooks.deliver',
   purgeWebhooks: 'webhooks.purge',
 } as const;
 
 /** The jobs of the mail queue: each is handled by the module that owns what it mails. */
-export const MAIL_JOBS = [Jobs.sendPasswordReset, Jobs.sendInvitation, Jobs.sendEmailChange] as const;
+export const MAIL_JOBS = [Jobs.sendPasswordReset, Jobs.sendInvitation, Jobs.sendEmailChange, Jobs.sendMagicLink] as const;
 export type MailJob = (typeof MAIL_JOBS)[number];
 
 export interface JobPayloads {
@@ -31,6 +32,8 @@ export interface JobPayloads {
   [Jobs.sendInvitation]: { invitationId: string };
   /** The pending change: the worker makes its token, so no secret waits in Redis. */
   [Jobs.sendEmailChange]: { emailChangeId: string };
+  /** Only the address: the worker makes the link's token, so no secret waits in Redis. */
+  [Jobs.sendMagicLink]: { email: string; requestId: string | null };
   [Jobs.flushApiCalls]: Record<string, never>;
   /** Only the id: the worker reads the delivery, its event and its endpoint (and the sealed secret) from PostgreSQL. */
   /**

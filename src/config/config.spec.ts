@@ -9,6 +9,14 @@ describe(loadConfig.name, () => {
     expect(sut).toMatchObject({ port: 3000, httpAdapter: 'express', nodeEnv: 'development', accessTokenTtlSeconds: 900, trustProxy: false, host: '127.0.0.1' });
   });
 
+  it('should take the passkeys\' relying party and origins from ALLOWED_ORIGINS, else PUBLIC_URL, else localhost', () => {
+    expect(loadConfig(base)).toMatchObject({ sessionTtlHours: 168, allowedOrigins: [], webauthn: { rpId: 'localhost', rpName: 'Tessera', origins: ['http://localhost:3000'] } });
+    expect(loadConfig({ ...base, PUBLIC_URL: 'https://api.example.com/' }).webauthn).toEqual({ rpId: 'api.example.com', rpName: 'Tessera', origins: ['https://api.example.com'] });
+    const sut = loadConfig({ ...base, ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173', WEBAUTHN_RP_ID: 'example.com' });
+    expect(sut.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(sut.webauthn).toMatchObject({ rpId: 'example.com', origins: ['https://app.example.com', 'http://localhost:5173'] });
+  });
+
   it('should name the bad variable', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ ...base, DATABASE_URL: '' }, /^DATABASE_URL/],
@@ -22,6 +30,11 @@ describe(loadConfig.name, () => {
       [{ ...base, HOST: 'http://0.0.0.0:3000' }, /^HOST/],
       [{ ...base, ENCRYPTION_KEY: 'too short' }, /^ENCRYPTION_KEY/],
       [{ ...base, NODE_ENV: 'production' }, /^ENCRYPTION_KEY is required/],
+      [{ ...base, ALLOWED_ORIGINS: 'app.example.com' }, /^ALLOWED_ORIGINS/],
+      [{ ...base, ALLOWED_ORIGINS: 'https://app.example.com/path' }, /^ALLOWED_ORIGINS/],
+      [{ ...base, ALLOWED_ORIGINS: 'ftp://app.example.com' }, /^ALLOWED_ORIGINS/],
+      [{ ...base, SESSION_TTL_HOURS: '0' }, /^SESSION_TTL_HOURS/],
+      [{ ...base, WEBAUTHN_RP_ID: 'https://example.com' }, /^WEBAUTHN_RP_ID/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

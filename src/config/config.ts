@@ -42,6 +42,15 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   /** The queues a worker process serves (WORKER_QUEUES, default all): e.g. webhook delivery on its own machines. */
   workerQueues: QueueName[];
+  /** How long a browser session (the session cookie) lasts from sign-in (SESSION_TTL_HOURS, 168 = 7 days). */
+  sessionTtlHours: number;
+  /**
+   * Origins whose pages may make state-changing calls with the session cookie (ALLOWED_ORIGINS);
+   * empty: only the API's own origin (PUBLIC_URL's, else the request's).
+   */
+  allowedOrigins: string[];
+  /** Passkeys (WebAuthn): the relying party and the origins a ceremony may come from. */
+  webauthn: { rpId: string; rpName: string; origins: string[] };
 }
 
 /** How the worker delivers webhooks. */
@@ -185,6 +194,32 @@ function workerQueues(env: Env): QueueName[] {
   return list as QueueName[];
 }
 
+/** ALLOWED_ORIGINS: a comma list of origins (scheme://host[:port], nothing after it). */
+function allowedOrigins(env: Env): string[] {
+  const v = (env.ALLOWED_ORIGINS ?? '').trim();
+  if (!v) return [];
+  return v.split(',').map((entry) => {
+    const e = entry.trim();
+    let origin: string | null = null;
+    try {
+      const u = new URL(e);
+      if ((u.protocol === 'https:' || u.protocol === 'http:') && u.origin === e.replace(/\/$/, '')) origin = u.origin;
+    } catch {
+      origin = null;
+    }
+    if (!origin) throw new ConfigError(`ALLOWED_ORIGINS must be a comma list of origins such as https://app.example.com (got "${e}")`);
+    return origin;
+  });
+}
+
+/** WEBAUTHN_RP_ID (a host name, default PUBLIC_URL's or localhost) and the origins passkeys are used from. */
+function webauthnSettings(env: Env, publicUrl: string | undefined, origins: string[], port: number): AppConfig['webauthn'] {
+  const rpId = env.WEBAUTHN_RP_ID || (publicUrl ? new URL(publicUrl).hostname : 'localhost');
+  if (!/^[a-z0-9.-]{1,253}$/i.test(rpId)) throw new ConfigError(`WEBAUTHN_RP_ID must be a host name such as example.com (got "${rpId}")`);
+  const rpName = env.WEBAUTHN_RP_NAME || 'Tessera';
+  return { rpId, rpName, origins: origins.length ? origins : [publicUrl ? new URL(publicUrl).origin : `http://localhost:${port}`] };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const jwtSecret = env.JWT_SECRET ?? '';
@@ -192,9 +227,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const publicUrl = env.PUBLIC_URL || undefined;
   if (publicUrl) url(env, 'PUBLIC_URL', ['http', 'https']);
   const apiProcesses = int(env, 'API_PROCESSES', nodeEnv === 'test' ? 1 : availableParallelism(), 1, 64);
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const origins = allowedOrigins(env);
   return {
     nodeEnv,
-    port: int(env, 'PORT', 3000, 0, 65535),
+    port,
     host: hostOf(env),
     apiProcesses,
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
@@ -224,6 +261,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooksAllowPrivateUrls: webhooksAllowPrivateUrls(env, nodeEnv),
     webhooks: webhookSettings(env),
     workerQueues: workerQueues(env),
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 168, 1, 8760),
+    allowedOrigins: origins,
+    webauthn: webauthnSettings(env, publicUrl, origins, port),
   };
 }
 

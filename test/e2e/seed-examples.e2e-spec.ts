@@ -484,6 +484,27 @@ describe('Introduction (seed 004, a multi-tenant org API)', () => {
   });
 
   it.todo('GET /api/user/organizations/{organizationId}/projects — projects are not part of Tessera');
-  it.todo('Session cookie sign-in (credentials: "include", X-CSRF-Token) — arrives with the session issue');
+  it('Session cookie sign-in: an HTTP-only cookie the browser sends back (credentials: "include"), X-CSRF-Token on writes', async () => {
+    // "A successful sign-in sets an HTTP-only session cookie": POST /api/v1/auth/login with "session": true.
+    const login = await t.http().post('/api/v1/auth/login').send({ email: account.user.email, password: account.password, session: true });
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ success: true, status: 200, code: 'OK', data: { user: { id: account.user.id }, csrf_token: expect.any(String) } });
+    const setCookie = ([] as string[]).concat(login.headers['set-cookie'] ?? []);
+    const session = setCookie.find((c) => c.startsWith('tessera_session='))!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Lax/);
+    // What a browser with credentials: "include" (or a server echoing the cookie back) sends.
+    const cookie = setCookie.map((c) => c.split(';')[0]).join('; ');
+    const me = await t.http().get('/api/v1/me').set('Cookie', cookie);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ success: true, status: 200, code: 'OK', data: { id: account.user.id } });
+    // A state-changing call adds X-CSRF-Token (and comes from the API's own page: Origin).
+    const csrf = { Cookie: cookie, Origin: t.url, 'X-CSRF-Token': login.body.data.csrf_token };
+    const post = await t.http().post('/api/v1/posts').set(csrf).set('X-Workspace-ID', account.workspace.id).send({ title: 'From the browser' });
+    expect(post.status).toBe(201);
+    const forged = await t.http().post('/api/v1/posts').set('Cookie', cookie).set('Origin', t.url).set('X-Workspace-ID', account.workspace.id).send({ title: 'Forged' });
+    expect(forged.status).toBe(403);
+    expect(forged.body).toMatchObject({ success: false, code: 'FORBIDDEN' });
+  });
   it.todo('OAuth 2.1 Authorization Code access token (Authorization: Bearer) — arrives with the OAuth issue');
 });

@@ -6,6 +6,12 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { MailModule } from '../mail/mail.module';
+import { MfaModule } from '../mfa/mfa.module';
+import { BrowserSessionsModule } from '../sessions/browser-sessions.module';
+import { MeSessionsController } from './me-sessions.controller';
+import { MagicLinkEntity } from './magic-link.entity';
+import { MagicLinkService } from './magic-link.service';
+import { MagicLinksRepository } from './magic-links.repository';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -23,10 +29,10 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
-/** Accounts and sign-in: registration, sessions (login, refresh, logout), password reset, e-mail changes. */
+/** Accounts and sign-in: registration, sessions (login, refresh, logout, browser sessions, the MFA step), magic links, password reset, e-mail changes. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity, EmailChangeEntity]),
+    TypeOrmModule.forFeature([RefreshTokenEntity, PasswordResetEntity, EmailChangeEntity, MagicLinkEntity]),
     BullModule.registerQueue({ name: Queues.mail }),
     AuthModule,
     AuditModule,
@@ -36,9 +42,11 @@ import { SessionsService } from './sessions.service';
     TokensModule,
     MailModule,
     RateLimitModule,
+    BrowserSessionsModule,
+    MfaModule,
   ],
-  controllers: [AuthController, MeController],
-  providers: [AccountsService, SessionsRepository, SessionsService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService],
-  exports: [SessionsService],
+  controllers: [AuthController, MeController, MeSessionsController],
+  providers: [AccountsService, SessionsRepository, SessionsService, PasswordResetsRepository, PasswordResetService, EmailChangesRepository, EmailChangeService, MagicLinksRepository, MagicLinkService],
+  exports: [SessionsService, MagicLinkService],
 })
 export class AccountsModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@tessera/common';
+import { ApiError, RequestLike } from '@tessera/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
@@ -11,7 +11,22 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { Principal } from '../auth/principal';
 import { grants, Scope } from '../auth/scopes';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
+import { MfaService, SecondFactor } from '../mfa/mfa.service';
+import { SignInMethod } from '../sessions/browser-session.entity';
+import { BrowserSessionsService, StartedSession } from '../sessions/browser-sessions.service';
 import { REFRESH_TOKEN_PREFIX, SessionsService, TokenPair } from './sessions.service';
+
+/** How a sign-in ends: tokens, a browser session, or the second step for an account with TOTP on. */
+export type SignInResult =
+  | { kind: 'tokens'; user: UserEntity; pair: TokenPair }
+  | { kind: 'session'; user: UserEntity; started: StartedSession }
+  | { kind: 'mfa'; mfaToken: string };
+
+export interface SignInRequest {
+  workspaceId: string | null;
+  /** A browser session (cookie) rather than a token pair. */
+  session: boolean;
+}
 
 @Injectable()
 export class AccountsService {
@@ -23,6 +38,8 @@ export class AccountsService {
     private readonly tokens: TokensService,
     private readonly accessTokens: AccessTokensService,
     private readonly failedAuth: FailedAuthLimiter,
+    private readonly browserSessions: BrowserSessionsService,
+    private readonly mfa: MfaService,
   ) {}
 
   /**
@@ -47,7 +64,7 @@ export class AccountsService {
     return { user, workspace, pair: await this.sessions.start(user.id, null) };
   }
 
-  async login(input: { email: string; password: string; workspace?: string }): Promise<{ user: UserEntity; pair: TokenPair }> {
+  async login(input: { email: string; password: string; workspace?: string; session?: boolean }, req: RequestLike): Promise<SignInResult> {
     const user = await this.users.verifyCredentials(input.email, input.password);
     if (!user) throw ApiError.unauthorized('The e-mail or password is wrong.');
     let workspaceId: string | null = null;
@@ -56,7 +73,27 @@ export class AccountsService {
       if (!access?.role) throw ApiError.notFound('Workspace');
       workspaceId = access.id;
     }
-    return { user, pair: await this.sessions.start(user.id, workspaceId) };
+    return this.afterFirstFactor(user, 'password', { workspaceId, session: input.session === true }, req);
+  }
+
+  /** The first factor (password, magic link) checked out: the second step when TOTP is on, else the sign-in. */
+  async afterFirstFactor(user: UserEntity, method: 'password' | 'magic_link', request: SignInRequest, req: RequestLike): Promise<SignInResult> {
+    if (await this.mfa.isEnrolled(user.id)) {
+      return { kind: 'mfa', mfaToken: await this.mfa.createChallenge({ userId: user.id, workspaceId: request.workspaceId, session: request.session, authMethod: method }) };
+    }
+    return this.signIn(user, method, request, req);
+  }
+
+  /** The second step: the MFA token of the first and a TOTP or recovery code finish the sign-in it asked for. */
+  async passMfa(mfaToken: string, factor: SecondFactor, req: RequestLike): Promise<SignInResult> {
+    const passed = await this.mfa.passChallenge(mfaToken, factor);
+    const user = await this.users.findById(passed.userId);
+    return this.signIn(user, `${passed.authMethod}+${passed.factor}` as SignInMethod, { workspaceId: passed.workspaceId, session: passed.session }, req);
+  }
+
+  private async signIn(user: UserEntity, method: SignInMethod, request: SignInRequest, req: RequestLike): Promise<SignInResult> {
+    if (request.session) return { kind: 'session', user, started: await this.browserSessions.start({ userId: user.id, workspaceId: request.workspaceId, method, req }) };
+    return { kind: 'tokens', user, pair: await this.sessions.start(user.id, request.workspaceId) };
   }
 
   async refresh(refreshToken: string): Promise<{ user: UserEntity; pair: TokenPair }> {

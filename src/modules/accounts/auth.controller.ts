@@ -1,18 +1,24 @@
-import { Body, Controller, Get, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, RequestLike, Returns } from '@tessera/common';
+import { ApiErrors, clientIp, header, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
+import { AuditService } from '../audit/audit.service';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { presentUser } from '../users/user.presenter';
 import { presentWorkspace } from '../workspaces/workspace.presenter';
-import { AccountsService } from './accounts.service';
+import { AccountsService, SignInResult } from './accounts.service';
 import { Authenticated, Public } from '../auth/authenticated.decorator';
-import { ExchangedTokenDto, RegistrationDto, TokenPairDto } from './accounts.presenter';
-import { ForgotPasswordDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
+import { ExchangedTokenDto, presentBrowserSignIn, RegistrationDto, SignInDto, TokenPairDto } from './accounts.presenter';
+import { ForgotPasswordDto, LoginDto, MagicLinkDto, MagicLinkVerifyQuery, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
+import { MagicLinkService } from './magic-link.service';
 import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { PasswordResetService } from './password-reset.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { SessionsService } from './sessions.service';
+import { MfaLoginDto } from '../mfa/dto/mfa.dto';
+import { BrowserSessionsService } from '../sessions/browser-sessions.service';
+import { clearedSessionCookies, sessionCookies, writeCookies } from '../sessions/session-cookies';
 
 @ApiTags('Auth')
 @Controller('auth')
@@ -22,7 +28,20 @@ export class AuthController {
     private readonly sessions: SessionsService,
     private readonly resets: PasswordResetService,
     private readonly accessTokens: AccessTokensService,
+    private readonly browserSessions: BrowserSessionsService,
+    private readonly magicLinks: MagicLinkService,
+    private readonly audit: AuditService,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /** A sign-in's answer; a browser session's cookies go in Set-Cookie. */
+  private answer(result: SignInResult, req: RequestLike, res: unknown): SignInDto {
+    if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken };
+    if (result.kind === 'tokens') return { ...result.pair, user: presentUser(result.user) };
+    const { started } = result;
+    writeCookies(this.adapterHost.httpAdapter, res, sessionCookies(req, started.secret, started.csrfToken, started.maxAgeSeconds));
+    return presentBrowserSignIn(started, result.user);
+  }
 
   @Post('register')
   @Public()
@@ -38,11 +57,32 @@ export class AuthController {
   @Public()
   @RouteLimit({ limit: 10, windowSeconds: 900, by: 'ip+email' })
   @Audited('auth.login.succeeded', 'user', { onFailure: 'auth.login.failed' })
-  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'With `workspace` (alias `tenantSlug`), the access token is bound to that workspace.' })
-  @Returns(TokenPairDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
-  async login(@Body() body: LoginDto): Promise<TokenPairDto> {
-    const { user, pair } = await this.accounts.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug });
-    return { ...pair, user: presentUser(user) };
+  @ApiOperation({
+    summary: 'Sign in with e-mail and password',
+    description:
+      'With `workspace` (alias `tenantSlug`), the sign-in is bound to that workspace. With `"session": true`, a browser session: the answer sets the ' +
+      'HttpOnly `tessera_session` cookie and the `tessera_csrf` cookie instead of returning tokens. For an account with TOTP on, nothing is signed in ' +
+      'yet: the answer is `{mfa_required: true, mfa_token}`, finished by POST /auth/mfa.',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
+  async login(@Body() body: LoginDto, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    const result = await this.accounts.login({ email: body.email, password: body.password, workspace: body.workspace ?? body.tenantSlug, session: body.session }, req);
+    return this.answer(result, req, res);
+  }
+
+  @Post('mfa')
+  @Public()
+  @RouteLimit({ limit: 60, windowSeconds: 900, by: 'ip' })
+  @Audited('auth.mfa.succeeded', 'user', { onFailure: 'auth.mfa.failed' })
+  @ApiOperation({
+    summary: 'Finish a sign-in with a second factor: the mfa_token and a TOTP code or a recovery code',
+    description:
+      'Answers what the first step asked for: tokens, or a browser session (Set-Cookie). A TOTP code is accepted once (the same code again is refused, ' +
+      'even within its 30 s); a recovery code works once. A token takes 5 wrong codes at most, and each account 10 code checks per 15 minutes.',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422] })
+  async mfa(@Body() body: MfaLoginDto, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    return this.answer(await this.accounts.passMfa(body.mfa_token, body, req), req, res);
   }
 
   @Post('refresh')
@@ -55,14 +95,48 @@ export class AuthController {
     return { ...pair, user: presentUser(user) };
   }
 
+  @Post('magic-link')
+  @Public()
+  @RouteLimit({ limit: 5, windowSeconds: 900, by: 'ip+email' })
+  @ApiOperation({
+    summary: 'E-mail a sign-in link (passwordless)',
+    description: 'Always 202, whether or not an account uses the address. The link works once, for 15 minutes; a newer link (or a password reset) voids the older ones. Opening it signs the browser in.',
+  })
+  @Returns(null, 'If an account uses this address, a sign-in link is on its way.', { status: 202, errors: [422] })
+  async magicLink(@Body() body: MagicLinkDto, @Req() req: RequestLike): Promise<null> {
+    await this.magicLinks.request(body.email, req.id ?? null);
+    return null;
+  }
+
+  @Get('magic-link/verify')
+  @Public()
+  @ApiOperation({
+    summary: 'Sign in with the e-mailed link: a browser session',
+    description:
+      'The link of the e-mail. Sets the session cookies like POST /auth/login with `"session": true`; for an account with TOTP on, answers `{mfa_required: true, mfa_token}` ' +
+      'instead (finish with POST /auth/mfa). 401 for a link that is invalid, expired or used; failures count against the address like failed sign-ins (429 past 30 a minute).',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [400, 401] })
+  async verifyMagicLink(@Query() query: MagicLinkVerifyQuery, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    const user = await this.magicLinks.consume(query.token, req);
+    // A GET, so the audit interceptor (writes only) does not see it.
+    this.audit.record({ workspaceId: null, actorType: 'user', actorId: user.id, action: 'auth.magic_link.used', targetType: 'user', targetId: user.id, ip: clientIp(req), userAgent: header(req, 'user-agent') ?? null, requestId: req.id ?? null });
+    return this.answer(await this.accounts.afterFirstFactor(user, 'magic_link', { workspaceId: null, session: true }, req), req, res);
+  }
+
   @Post('logout')
   @Audited('auth.logout', 'session')
-  @ApiOperation({ summary: 'End the current session (its refresh and access tokens stop working)' })
+  @ApiOperation({ summary: 'End the current session (its refresh and access tokens stop working; a browser session\'s cookies are cleared)' })
   @Authenticated()
   @Returns(null, 'Signed out.', { status: 204 })
   @ApiErrors(401)
-  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
-    if (principal.kind === 'user') await this.sessions.revokeFamily(principal.credentialId);
+  async logout(@CurrentPrincipal() principal: Principal, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<void> {
+    if (principal.viaSessionCookie) {
+      await this.browserSessions.revoke(principal.userId!, principal.credentialId);
+      writeCookies(this.adapterHost.httpAdapter, res, clearedSessionCookies(req));
+    } else if (principal.kind === 'user') {
+      await this.sessions.revokeFamily(principal.credentialId);
+    }
   }
 
   @Get('token')

@@ -12,6 +12,8 @@ import { PasswordResetEntity } from './password-reset.entity';
 import { PasswordResetsRepository } from './password-resets.repository';
 import { MailJobs } from '../mail/mail-jobs';
 import { SessionsService } from './sessions.service';
+import { MfaService } from '../mfa/mfa.service';
+import { MagicLinkService } from './magic-link.service';
 
 const RESET_PREFIX = 'tsr_rst_';
 const RESET_TTL_MS = 60 * 60 * 1000;
@@ -31,6 +33,8 @@ export class PasswordResetService implements OnModuleInit {
     private readonly tokens: TokensService,
     private readonly audit: AuditService,
     private readonly mail: MailService,
+    private readonly mfa: MfaService,
+    private readonly magicLinks: MagicLinkService,
     @InjectQueue(Queues.mail) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -75,7 +79,7 @@ export class PasswordResetService implements OnModuleInit {
 
   /**
    * Account recovery: whoever held the old password may also have made tokens with it, so every
-   * session and every personal access token of the account ends (API keys belong to workspaces
+   * session (token and browser sign-ins) and every personal access token of the account ends (API keys belong to workspaces
    * and stay). The audit log says how many.
    */
   async reset(token: string, password: string, requestId: string | null = null): Promise<void> {
@@ -83,6 +87,9 @@ export class PasswordResetService implements OnModuleInit {
     if (!userId) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
     await this.users.setPassword(userId, password);
     const sessionsRevoked = await this.sessions.revokeAllForUser(userId);
+    // Nor does a second step begun with the old password, or a sign-in link mailed before.
+    await this.mfa.expireChallenges(userId);
+    await this.magicLinks.expireOpen(userId);
     const tokensRevoked = await this.tokens.revokeAllForUser(userId);
     this.audit.record({
       workspaceId: null,

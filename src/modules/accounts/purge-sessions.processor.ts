@@ -3,9 +3,13 @@ import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { Jobs, Queues } from '@tessera/queue';
 import { AccessTokensService } from '../auth/access-tokens.service';
+import { MfaService } from '../mfa/mfa.service';
+import { PasskeysService } from '../passkeys/passkeys.service';
+import { BrowserSessionsService } from '../sessions/browser-sessions.service';
+import { MagicLinkService } from './magic-link.service';
 import { SessionsService } from './sessions.service';
 
-/** Deletes refresh tokens that expired more than a day ago, every hour. */
+/** Deletes refresh tokens, browser sessions, MFA and WebAuthn challenges and sign-in links that ended (more than a day ago), every hour. */
 @Processor(Queues.maintenance)
 export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PurgeSessionsProcessor.name);
@@ -13,6 +17,10 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
   constructor(
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokensService,
+    private readonly browserSessions: BrowserSessionsService,
+    private readonly mfa: MfaService,
+    private readonly magicLinks: MagicLinkService,
+    private readonly passkeys: PasskeysService,
     @InjectQueue(Queues.maintenance) private readonly queue: Queue,
   ) {
     super();
@@ -26,7 +34,11 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
     if (job.name !== Jobs.purgeExpiredSessions) throw new Error(`no handler for job ${job.name}`);
     const deleted = await this.sessions.purgeExpired();
     const revocations = await this.accessTokens.purgeExpired();
-    this.logger.log({ deleted, revocations }, 'expired refresh tokens and access-token revocations purged');
+    const browserSessions = await this.browserSessions.purgeExpired();
+    const mfaChallenges = await this.mfa.purgeExpired();
+    const magicLinks = await this.magicLinks.purgeExpired();
+    const webauthnChallenges = await this.passkeys.purgeExpiredChallenges();
+    this.logger.log({ deleted, revocations, browserSessions, mfaChallenges, magicLinks, webauthnChallenges }, 'expired sign-in state purged');
     return { deleted };
   }
 }

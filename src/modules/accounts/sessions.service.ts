@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, hashSecret, newId, newSecret } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AccessTokensService } from '../auth/access-tokens.service';
+import { BrowserSessionsService } from '../sessions/browser-sessions.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SessionsRepository } from './sessions.repository';
 
@@ -23,6 +24,7 @@ export class SessionsService {
   constructor(
     private readonly repo: SessionsRepository,
     private readonly accessTokens: AccessTokensService,
+    private readonly browserSessions: BrowserSessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -56,11 +58,15 @@ export class SessionsService {
     await this.accessTokens.markSessionsRevoked([familyId]);
   }
 
-  /** Ends every session of a user (password reset or change), but the one named; returns how many. */
-  async revokeAllForUser(userId: string, exceptFamilyId?: string): Promise<number> {
-    const families = await this.repo.revokeAllForUser(userId, exceptFamilyId);
+  /**
+   * Ends every sign-in of a user, token sessions and browser sessions alike (password reset or
+   * change, "sign out everywhere"), but the one named (a session family or a browser session id);
+   * returns how many.
+   */
+  async revokeAllForUser(userId: string, exceptId?: string): Promise<number> {
+    const families = await this.repo.revokeAllForUser(userId, exceptId);
     await this.accessTokens.markSessionsRevoked(families);
-    return families.length;
+    return families.length + (await this.browserSessions.revokeAllForUser(userId, exceptId ?? null));
   }
 
   /** Revokes the session a refresh token belongs to, if the token exists and is the user's. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { posix } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { seal, unseal } from '@tessera/common';
+import { cookieValue, seal, unseal } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { UsersService } from '../users/users.service';
@@ -43,15 +43,6 @@ export function isQueuesDashboardPath(rawUrl: string): boolean {
   }
   const normal = posix.normalize(`/${path.toLowerCase().replace(/\\/g, '/')}`).replace(/\/{2,}/g, '/');
   return normal === QUEUES_DASHBOARD_PATH || normal.startsWith(`${QUEUES_DASHBOARD_PATH}/`) || normal.startsWith(`${QUEUES_DASHBOARD_PATH};`) || normal.startsWith(`${QUEUES_DASHBOARD_PATH}.`);
-}
-
-function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return null;
 }
 
 /**

@@ -6,9 +6,11 @@ import { Database } from '@tessera/database';
 export class AccessTokensRepository {
   constructor(private readonly db: Database) {}
 
-  /** Whether the sign-in session (refresh-token family) was revoked: logout, replay, password reset. */
-  async isSessionRevoked(familyId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1`, [familyId]);
+  /** Whether the sign-in session (refresh-token family, or browser session) was revoked: logout, replay, password reset. */
+  async isSessionRevoked(sessionId: string): Promise<boolean> {
+    const rows: unknown[] = sessionId.startsWith('bss_')
+      ? await this.db.query(`SELECT 1 FROM browser_sessions WHERE id = $1 AND revoked_at IS NOT NULL`, [sessionId])
+      : await this.db.query(`SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL LIMIT 1`, [sessionId]);
     return rows.length > 0;
   }
 
@@ -22,14 +24,16 @@ export class AccessTokensRepository {
   }
 
   /**
-   * Every revocation whose mark must still stand, with the seconds it has left: sessions, API keys
-   * and PATs revoked within `windowSeconds`, and access tokens revoked one by one and not expired.
+   * Every revocation whose mark must still stand, with the seconds it has left: sessions (token and
+   * browser), API keys and PATs revoked within `windowSeconds`, and access tokens revoked one by one and not expired.
    */
   recentRevocations(windowSeconds: number): Promise<Array<{ id: string; seconds: number }>> {
     return this.db.query(
       `SELECT id, CEIL(EXTRACT(EPOCH FROM until - now()))::int AS seconds FROM (
          SELECT family_id AS id, MAX(revoked_at) + make_interval(secs => $1) AS until FROM refresh_tokens
           WHERE revoked_at > now() - make_interval(secs => $1) GROUP BY family_id
+         UNION ALL
+         SELECT id, revoked_at + make_interval(secs => $1) FROM browser_sessions WHERE revoked_at > now() - make_interval(secs => $1)
          UNION ALL
          SELECT id, revoked_at + make_interval(secs => $1) FROM api_keys WHERE revoked_at > now() - make_interval(secs => $1)
          UNION ALL

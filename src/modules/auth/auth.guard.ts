@@ -1,7 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiError, clientIp, ErrorCode, header, notePrincipalForLog, RequestLike } from '@tessera/common';
+import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { MfaService } from '../mfa/mfa.service';
+import { BrowserSessionsService } from '../sessions/browser-sessions.service';
+import { assertSameSiteRequest, sessionCookieOf } from '../sessions/session-cookies';
 import { UsersService } from '../users/users.service';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
@@ -38,6 +42,9 @@ export class AuthGuard implements CanActivate {
     private readonly tokens: TokensService,
     private readonly users: UsersService,
     private readonly failedAuth: FailedAuthLimiter,
+    private readonly browserSessions: BrowserSessionsService,
+    private readonly mfa: MfaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -72,7 +79,14 @@ export class AuthGuard implements CanActivate {
    */
   private async authenticate(req: GuardedRequest): Promise<Principal> {
     const credential = presentedCredential(req);
-    if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
+    // A credential in a header wins: the request is judged by it alone and the session cookie is
+    // not read (no fallback to it when the header's credential fails). Only a request without one
+    // is signed in by the cookie, and then under the CSRF rules.
+    if (!credential) {
+      const cookie = sessionCookieOf(req);
+      if (cookie !== null) return this.authenticateSessionCookie(req, cookie);
+      throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>", or sign in for a session cookie.');
+    }
     const ip = clientIp(req);
     const needsLookup = credential.startsWith('sk_') ? !this.apiKeys.isVerified(credential) : credential.startsWith(PAT_PREFIX) && !this.tokens.isVerified(credential);
     if (needsLookup) await this.failedAuth.assertAllowed(ip);
@@ -82,6 +96,23 @@ export class AuthGuard implements CanActivate {
       if (err instanceof ApiError && err.getStatus() === 401) await this.failedAuth.recordFailure(ip);
       throw err;
     }
+  }
+
+  /**
+   * The browser session cookie: a user's role permissions, like an access token of a login. A
+   * state-changing request needs an allowed Origin and the session's X-CSRF-Token (403 otherwise).
+   * An unknown or ended session counts as a failed authentication.
+   */
+  private async authenticateSessionCookie(req: GuardedRequest, secret: string): Promise<Principal> {
+    const ip = clientIp(req);
+    if (!this.browserSessions.isVerified(secret)) await this.failedAuth.assertAllowed(ip);
+    const session = await this.browserSessions.verify(secret, req);
+    if (!session) {
+      await this.failedAuth.recordFailure(ip);
+      throw ApiError.unauthorized('The session has ended or is not valid: sign in again.');
+    }
+    assertSameSiteRequest(req, session.id, this.config.encryptionKey, this.config.allowedOrigins);
+    return { kind: 'user', userId: session.userId, credentialId: session.id, scopes: ['*'], boundWorkspaceId: session.workspaceId, workspace: null, viaSessionCookie: true };
   }
 
   private async verify(credential: string): Promise<Principal> {
@@ -132,6 +163,10 @@ export class AuthGuard implements CanActivate {
       throw ApiError.notFound('Workspace');
     }
     if (principal.kind !== 'api_key' && !access.role) throw ApiError.notFound('Workspace');
+    // API keys act for no user; every user credential needs TOTP on where owners require it.
+    if (access.requireMfa && principal.userId && !(await this.mfa.isEnrolled(principal.userId))) {
+      throw new ApiError(403, ErrorCode.MFA_REQUIRED, 'This workspace requires multi-factor sign-in: turn TOTP on for your account (POST /api/v1/me/mfa/totp) to work in it.');
+    }
     return access;
   }
 

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { MfaModule } from '../mfa/mfa.module';
+import { BrowserSessionsModule } from '../sessions/browser-sessions.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -31,6 +33,8 @@ import { ScopesController } from './scopes.controller';
     ApiKeysModule,
     TokensModule,
     RateLimitModule,
+    BrowserSessionsModule,
+    MfaModule,
   ],
   controllers: [ScopesController],
   providers: [AuthGuard, AccessTokensRepository, AccessTokensService],

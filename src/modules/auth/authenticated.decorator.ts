@@ -10,6 +10,7 @@ export const PUBLIC_METADATA = 'tessera:public';
 export const SecuritySchemes = {
   bearer: 'bearer',
   apiKeyHeader: 'api_key_header',
+  sessionCookie: 'session_cookie',
 } as const;
 
 export interface AuthenticatedOptions {
@@ -34,12 +35,13 @@ export interface AuthenticatedOptions {
 export function Authenticated(options: AuthenticatedOptions = {}): MethodDecorator {
   const scopes = options.scopes ?? [];
   if (options.operator) {
-    return applyDecorators(SetMetadata(AUTH_METADATA, options), ApiSecurity(SecuritySchemes.bearer, []), ApiExtension('x-operator-only', true), ApiErrors(404));
+    return applyDecorators(SetMetadata(AUTH_METADATA, options), ApiSecurity(SecuritySchemes.bearer, []), ApiSecurity(SecuritySchemes.sessionCookie, []), ApiExtension('x-operator-only', true), ApiErrors(404));
   }
   const decorators: MethodDecorator[] = [
     SetMetadata(AUTH_METADATA, options),
     ApiSecurity(SecuritySchemes.bearer, scopes),
     ApiSecurity(SecuritySchemes.apiKeyHeader, scopes),
+    ApiSecurity(SecuritySchemes.sessionCookie, scopes),
     ApiExtension('x-required-scopes', scopes),
   ];
   if (options.workspace === 'header') {

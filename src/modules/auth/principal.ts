@@ -18,6 +18,8 @@ export interface WorkspaceAccess {
   role: string | null;
   /** What that role may do. */
   roleScopes: readonly string[];
+  /** Its owners require multi-factor sign-in: members without TOTP get 403 MFA_REQUIRED in it. */
+  requireMfa: boolean;
 }
 
 /** Who is calling, resolved by the AuthGuard and attached to the request. */
@@ -38,6 +40,8 @@ export interface Principal {
   exchanged?: boolean;
   /** When the API key or PAT behind the request stops working (ms since epoch), if it does. */
   credentialExpiresAt?: number | null;
+  /** Signed in by the browser session cookie (credentialId is the session's id, `bss_…`). */
+  viaSessionCookie?: boolean;
 }
 
 export interface AuthenticatedRequest {
@@ -71,6 +75,19 @@ export function unboundUserIdOf(principal: Principal): string {
   const userId = userIdOf(principal);
   if (principal.boundWorkspaceId) throw ApiError.forbidden('This credential is bound to one workspace; this route reaches across workspaces.');
   return userId;
+}
+
+/**
+ * The user of an interactive sign-in (an access token from login, or the session cookie), for the
+ * routes that change how the account signs in (MFA, passkeys) or list its sign-ins: a personal
+ * access token, an API key or a token exchanged for one gets 403, so a leaked script credential
+ * cannot add a passkey, turn TOTP on against its owner, or end their sessions.
+ */
+export function signedInUserIdOf(principal: Principal): string {
+  if (principal.kind !== 'user' || !principal.userId) {
+    throw ApiError.forbidden('This route manages how the account signs in: call it signed in (the session cookie or an access token from login), not with a personal access token or an API key.');
+  }
+  return principal.userId;
 }
 
 /** The group under which resolved workspace access is cached; dropping it forgets the workspace everywhere. */

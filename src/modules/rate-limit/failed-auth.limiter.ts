@@ -61,6 +61,21 @@ export class FailedAuthLimiter {
     if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'current-password checks for this account');
   }
 
+  /**
+   * Second-factor code checks per account (TOTP and recovery codes, at sign-in and on the MFA
+   * routes): 10 per 15 minutes, right or wrong, each spent before the code is compared (one atomic
+   * step). A 6-digit code has a million values: with this budget, guessing one takes years.
+   */
+  static readonly CODE_LIMIT = 10;
+  static readonly CODE_WINDOW_MS = 15 * 60_000;
+
+  /** Spends one second-factor code check of the account; 429 RATE_LIMITED when none is left. */
+  async spendCodeCheck(userId: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const result = await failOpen(this.gcra.check(`mfa-code:${userId}`, FailedAuthLimiter.CODE_LIMIT, FailedAuthLimiter.CODE_WINDOW_MS), this.log);
+    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.CODE_LIMIT, 'second-factor code checks for this account');
+  }
+
   private limited(retryAfterMs: number, resetMs: number, limit = FailedAuthLimiter.LIMIT, what = 'failed authentication attempts from this address'): ApiError {
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     return new ApiError(

@@ -25,7 +25,7 @@ const CATALOG: { [T in FixedEventType]: Omit<EventTypeInfo, 'type'> } = {
   },
   'member.added': { description: 'An account accepted its invitation and became a member.', example: member },
   'member.removed': { description: 'A member was removed from the workspace, or left it.', example: member },
-  'workspace.updated': { description: 'The workspace’s name, slug, tier or settings changed.', example: { id: WS, name: 'Acme', slug: 'acme', tier: 'free', settings: { timezone: 'UTC', locale: 'en' }, created_at: AT, updated_at: AT } },
+  'workspace.updated': { description: 'The workspace’s name, slug, tier, settings or MFA requirement changed.', example: { id: WS, name: 'Acme', slug: 'acme', tier: 'free', settings: { timezone: 'UTC', locale: 'en' }, require_mfa: false, created_at: AT, updated_at: AT } },
   'webhook.endpoint.disabled': { description: 'An endpoint was disabled (too many consecutive failures, or it answered 410).', example: { ...endpoint, reason: 'consecutive_failures' } },
   'webhook.delivery.failing': { description: 'Deliveries to an endpoint keep failing; it will be disabled if they go on.', example: { ...endpoint, consecutive_failures: 5 } },
   'webhook.delivery.exhausted': { description: 'A delivery failed on every attempt of the retry schedule and was given up.', example: { ...endpoint, delivery_id: 'dlv_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8', event_id: 'evt_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8', event_type: 'post.created', attempts: 8 } },

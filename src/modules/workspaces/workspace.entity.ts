@@ -13,6 +13,8 @@ export class WorkspaceEntity {
   @Column('text') slug: string;
   @Column('text') tier: Tier;
   @Column('jsonb') settings: WorkspaceSettings;
+  /** Members without TOTP get 403 MFA_REQUIRED in this workspace (set by owners). */
+  @Column('boolean', { name: 'require_mfa', default: false }) requireMfa: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -15,6 +15,7 @@ export class WorkspaceDto {
   @ApiProperty({ example: 'acme' }) slug: string;
   @ApiProperty({ enum: TIERS }) tier: string;
   @ApiProperty({ type: WorkspaceSettingsView }) settings: WorkspaceSettingsView;
+  @ApiProperty({ description: 'Members without TOTP get 403 MFA_REQUIRED in this workspace (set by owners).' }) require_mfa: boolean;
   @ApiPropertyOptional({ description: "The caller's role in it.", example: 'owner' }) role?: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
@@ -76,6 +77,7 @@ export function presentWorkspace(w: WorkspaceEntity, role?: string | null): Work
     slug: w.slug,
     tier: w.tier,
     settings: { timezone: w.settings.timezone ?? 'UTC', locale: w.settings.locale ?? 'en' },
+    require_mfa: w.requireMfa ?? false,
     ...(role ? { role } : {}),
     created_at: w.createdAt.toISOString(),
     updated_at: w.updatedAt.toISOString(),

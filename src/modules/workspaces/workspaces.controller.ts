@@ -62,8 +62,8 @@ export class WorkspacesController {
   @Authenticated({ scopes: [Scope.WorkspacesWrite], workspace: { param: 'id' } })
   @Audited('workspace.updated', 'workspace')
   @Returns(WorkspaceDto, 'Workspace updated.', { errors: [409, 422] })
-  async update(@CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
-    return presentWorkspace(await this.workspaces.update(ws.id, body), ws.role);
+  async update(@CurrentPrincipal() principal: Principal, @CurrentWorkspace() ws: WorkspaceAccess, @Param('id') _id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
+    return presentWorkspace(await this.workspaces.update(ws.id, body, { role: principal.kind === 'api_key' ? null : ws.role, userId: principal.userId }), ws.role);
   }
 
   @Delete(':id')

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Queues } from '@tessera/queue';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { MailModule } from '../mail/mail.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { RolesModule } from '../roles/roles.module';
 import { UsersModule } from '../users/users.module';
 import { InvitationEntity } from './invitation.entity';
@@ -20,7 +21,7 @@ import { WorkspacesRepository } from './workspaces.repository';
 import { WorkspacesService } from './workspaces.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity, InvitationEntity]), BullModule.registerQueue({ name: Queues.mail }), UsersModule, RolesModule, EntitlementsModule, MailModule],
+  imports: [TypeOrmModule.forFeature([WorkspaceEntity, MembershipEntity, InvitationEntity]), BullModule.registerQueue({ name: Queues.mail }), UsersModule, RolesModule, EntitlementsModule, MailModule, MfaModule],
   controllers: [WorkspacesController, MembersController, WorkspaceUsersController, WorkspaceInvitationsController, MyInvitationsController],
   providers: [WorkspacesRepository, WorkspacesService, MembersService, InvitationsRepository, InvitationsService],
   exports: [WorkspacesService, MembersService, InvitationsService],

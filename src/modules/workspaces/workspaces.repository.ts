@@ -9,6 +9,7 @@ export interface AccessRow {
   slug: string;
   tier: WorkspaceEntity['tier'];
   role: string | null;
+  require_mfa: boolean;
 }
 
 const WORKSPACE_COLUMNS = { id: 'id', name: 'name', slug: 'slug', tier: 'tier', created_at: 'createdAt', updated_at: 'updatedAt' };
@@ -38,7 +39,7 @@ export class WorkspacesRepository {
   /** A workspace by id or slug with the user's role in it (null role: not a member), in one query. */
   async findAccess(idOrSlug: string, userId: string | null): Promise<AccessRow | null> {
     const rows: AccessRow[] = await this.db.query(
-      `SELECT w.id, w.slug, w.tier, m.role
+      `SELECT w.id, w.slug, w.tier, m.role, w.require_mfa
          FROM workspaces w
          LEFT JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $2
         WHERE ${idOrSlug.startsWith('ws_') ? 'w.id' : 'w.slug'} = $1`,
@@ -88,7 +89,7 @@ export class WorkspacesRepository {
     await this.workspaces().insert(workspace);
   }
 
-  async update(id: string, patch: Partial<Pick<WorkspaceEntity, 'name' | 'slug' | 'tier' | 'settings'>>): Promise<void> {
+  async update(id: string, patch: Partial<Pick<WorkspaceEntity, 'name' | 'slug' | 'tier' | 'settings' | 'requireMfa'>>): Promise<void> {
     await this.workspaces().update({ id }, { ...patch, updatedAt: new Date() });
   }
 

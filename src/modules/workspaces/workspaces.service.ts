@@ -5,6 +5,7 @@ import { isUniqueViolation, Outbox } from '@tessera/database';
 import { CredentialCache } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { accessCacheGroup, Tier, WorkspaceAccess } from '../auth/principal';
+import { MfaService } from '../mfa/mfa.service';
 import { RolesService } from '../roles/roles.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity, WorkspaceSettings } from './workspace.entity';
@@ -38,6 +39,7 @@ export class WorkspacesService {
     private readonly roles: RolesService,
     private readonly cache: CredentialCache,
     private readonly outbox: Outbox,
+    private readonly mfa: MfaService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -55,7 +57,7 @@ export class WorkspacesService {
     const row = await this.repo.findAccess(idOrSlug, userId);
     if (!row) return null;
     const roleScopes = row.role ? ((await this.roles.scopesOf(row.id, row.role)) ?? []) : [];
-    const access: WorkspaceAccess = { id: row.id, slug: row.slug, tier: row.tier, role: row.role, roleScopes };
+    const access: WorkspaceAccess = { id: row.id, slug: row.slug, tier: row.tier, role: row.role, roleScopes, requireMfa: row.require_mfa };
     this.cache.set(cacheKey, accessCacheGroup(row.id), access);
     return access;
   }
@@ -100,6 +102,7 @@ export class WorkspacesService {
         slug,
         tier: input.tier ?? 'free',
         settings: { timezone: 'UTC', locale: 'en', ...input.settings },
+        requireMfa: false,
         createdAt: now,
         updatedAt: now,
       });
@@ -119,10 +122,24 @@ export class WorkspacesService {
     }
   }
 
-  /** A tenant's own change: a tier only among SELF_SERVE_TIERS. */
-  async update(id: string, patch: { name?: string; slug?: string; tier?: Tier; settings?: WorkspaceSettings }): Promise<WorkspaceEntity> {
+  /**
+   * A tenant's own change: a tier only among SELF_SERVE_TIERS; the MFA requirement only by an owner
+   * (`actor`: the caller's role and user), who must have TOTP on to turn it on.
+   */
+  async update(
+    id: string,
+    patch: { name?: string; slug?: string; tier?: Tier; settings?: WorkspaceSettings; require_mfa?: boolean },
+    actor: { role: string | null; userId: string | null },
+  ): Promise<WorkspaceEntity> {
     const current = await this.get(id);
     const changes: Partial<WorkspaceEntity> = {};
+    if (patch.require_mfa !== undefined && patch.require_mfa !== current.requireMfa) {
+      if (actor.role !== 'owner' || !actor.userId) throw ApiError.forbidden('Only an owner of the workspace may change whether it requires multi-factor sign-in.');
+      if (patch.require_mfa && !(await this.mfa.isEnrolled(actor.userId))) {
+        throw ApiError.conflict('Turn TOTP on for your own account first (POST /api/v1/me/mfa/totp): requiring it would lock you out of this workspace.', { require_mfa: ['needs TOTP on for your account'] });
+      }
+      changes.requireMfa = patch.require_mfa;
+    }
     if (patch.name !== undefined) changes.name = patch.name.trim();
     if (patch.slug !== undefined) changes.slug = patch.slug;
     if (patch.tier !== undefined && patch.tier !== current.tier) {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AliasOf } from '@tessera/common';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { AccountFieldsDto } from '../../users/dto/user.dto';
 
 export class RegisterDto extends AccountFieldsDto {
@@ -25,6 +25,16 @@ export class LoginDto {
   @ApiPropertyOptional({ description: 'Alias of `workspace` (the Intuka seed\'s name). Different from `workspace` when both are sent: 422.' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) @AliasOf('workspace')
   tenantSlug?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'true: a browser session instead of tokens — the HttpOnly tessera_session cookie (SameSite=Lax; Secure over HTTPS) and the tessera_csrf cookie, whose value (also `csrf_token` in the answer) every state-changing request must send as X-CSRF-Token from an allowed Origin.' })
+  @IsOptional() @IsBoolean()
+  session?: boolean;
+}
+
+export class MagicLinkDto {
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @IsEmail() @MaxLength(254)
+  email: string;
 }
 
 export class RefreshDto {
@@ -57,5 +67,11 @@ export class ResetPasswordDto {
 export class RevokeDto {
   @ApiProperty({ description: 'Any token Tessera issued you: a refresh token, an access token (from login, refresh or GET /auth/token), a personal access token or an API key.', maxLength: 8192 })
   @IsString() @IsNotEmpty() @MaxLength(8192)
+  token: string;
+}
+
+export class MagicLinkVerifyQuery {
+  @ApiProperty({ example: 'tsr_ml_…', description: 'The token of the e-mailed link.' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
   token: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsLocale, IsNotEmpty, IsOptional, IsString, IsTimeZone, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsLocale, IsNotEmpty, IsOptional, IsString, IsTimeZone, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { Tier, TIERS } from '../../auth/principal';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -49,4 +49,8 @@ export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ type: WorkspaceSettingsDto, description: 'Merged into the current settings.' })
   @IsOptional() @ValidateNested() @Type(() => WorkspaceSettingsDto)
   settings?: WorkspaceSettingsDto;
+
+  @ApiPropertyOptional({ description: 'Require multi-factor sign-in of every member: those without TOTP get 403 MFA_REQUIRED here until they turn it on. Owners only (403 for anyone else), and an owner turning it on must have TOTP on (409).' })
+  @IsOptional() @IsBoolean()
+  require_mfa?: boolean;
 }

@@ -1,0 +1,81 @@
+// npm run check:csp — opens Swagger UI (/docs) and the queues dashboard (/admin/queues, as a platform
+// operator) in headless Chromium, on Express and on Fastify, and reports whether each page rendered
+// and every Content-Security-Policy violation the browser logged. Needs Debian's chromium
+// (apt-get install chromium); drives it over the DevTools protocol with undici's WebSocket.
+import { spawn } from 'node:child_process';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { WebSocket } from 'undici';
+import { api, startApi, startServices } from './bench-env.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A headless Chromium and one DevTools session on its first page. */
+async function openBrowser() {
+  const port = 9300 + Math.floor(Math.random() * 500);
+  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--remote-debugging-port=${port}`, `--user-data-dir=${join(root, '.data', `chromium-${port}`)}`, 'about:blank'], { stdio: 'ignore' });
+  let url;
+  for (let i = 0; i < 100 && !url; i++) {
+    await sleep(200);
+    url = await fetch(`http://127.0.0.1:${port}/json/list`).then((r) => r.json()).then((list) => list.find((t) => t.type === 'page')?.webSocketDebuggerUrl).catch(() => undefined);
+  }
+  if (!url) throw new Error(`${CHROMIUM} did not start`);
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => { ws.addEventListener('open', resolve); ws.addEventListener('error', reject); });
+  let id = 0;
+  const pending = new Map();
+  const events = [];
+  ws.addEventListener('message', (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.id && pending.has(msg.id)) { pending.get(msg.id)(msg.result); pending.delete(msg.id); } else events.push(msg);
+  });
+  const send = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+  for (const domain of ['Runtime', 'Log', 'Network', 'Page']) await send(`${domain}.enable`);
+  return { send, events, close: () => { ws.close(); child.kill(); } };
+}
+
+const services = await startServices();
+let failed = false;
+try {
+  for (const adapter of ['express', 'fastify']) {
+    const { app, base } = await startApi(services, adapter);
+    const browser = await openBrowser();
+    try {
+      const operator = await api(base, 'POST', '/auth/register', { name: 'CSP check', email: `csp-${Date.now()}@example.test`, password: 'csp check password' });
+      const db = new pg.Client({ connectionString: services.databaseUrl });
+      await db.connect();
+      await db.query('UPDATE users SET is_operator = true WHERE id = $1', [operator.user.id]);
+      await db.end();
+      const opened = await fetch(`${base}/api/v1/admin/queues/session`, { method: 'POST', headers: { authorization: `Bearer ${operator.access_token}` } });
+      const value = opened.headers.getSetCookie().find((c) => c.startsWith('tessera_queues=')).split(';')[0].slice('tessera_queues='.length);
+      await browser.send('Network.setCookie', { name: 'tessera_queues', value, domain: new URL(base).hostname, path: '/admin/queues' });
+      const pages = [
+        ['/docs', "document.querySelector('.swagger-ui .info .title')?.textContent ?? ''", /Tessera API/],
+        ['/admin/queues', 'document.body.innerText', /webhooks[\s\S]*Jobs/],
+      ];
+      for (const [path, probe, expected] of pages) {
+        browser.events.length = 0;
+        await browser.send('Page.navigate', { url: `${base}${path}` });
+        let text = '';
+        for (let i = 0; i < 40 && !expected.test(text); i++) {
+          await sleep(250);
+          text = (await browser.send('Runtime.evaluate', { expression: probe })).result?.value ?? '';
+        }
+        const violations = browser.events.map((e) => JSON.stringify(e.params ?? {})).filter((e) => /Content Security Policy|Refused to/.test(e));
+        const ok = expected.test(text) && violations.length === 0;
+        failed ||= !ok;
+        console.log(`${adapter} ${path}: ${expected.test(text) ? 'rendered' : 'NOT RENDERED'}, ${violations.length} CSP violation(s)`);
+        for (const v of violations) console.log(`  ${v.slice(0, 300)}`);
+      }
+    } finally {
+      browser.close();
+      await app.close();
+    }
+  }
+} finally {
+  await services.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,42 @@
+/** One year, as seed 004 says; sent on HTTPS responses only (browsers ignore it over HTTP). */
+export const HSTS_HEADER = 'max-age=31536000; includeSubDomains';
+
+/**
+ * helmet's headers for every response, on Express (helmet) and Fastify (@fastify/helmet) alike.
+ * The Content-Security-Policy admits exactly what the two pages the API serves need: Swagger UI at
+ * /docs (its own scripts, inline styles, data: images) and bull-board at /admin/queues (its own
+ * scripts, a JSON config block, inline styles and Google Fonts). No inline script runs anywhere.
+ * HSTS is left to isSecureRequest (only over HTTPS, directly or through a trusted proxy).
+ */
+export const HELMET_OPTIONS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      objectSrc: ["'none'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+      fontSrc: ["'self'", 'https://fonts.gstatic.com', 'data:'],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  strictTransportSecurity: false,
+};
+
+/** CORS for the first-party pages of ALLOWED_ORIGINS: credentials (the session cookie) and the CSRF header. */
+export function corsOptions(origins: string[]) {
+  return {
+    origin: origins,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Api-Key', 'X-CSRF-Token', 'X-Workspace-ID', 'X-Api-Version', 'X-Request-ID', 'Idempotency-Key'],
+    exposedHeaders: ['X-Request-ID', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'],
+    maxAge: 600,
+  };
+}
