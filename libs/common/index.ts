@@ -15,3 +15,5 @@ export * from './array-page';
 export * from './last-used-throttle';
 export * from './alias-of.decorator';
 export * from './public-url';
+export * from './pinned-http';
+export * from './custom-headers';
