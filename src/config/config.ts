@@ -42,6 +42,8 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   /** The queues a worker process serves (WORKER_QUEUES, default all): e.g. webhook delivery on its own machines. */
   workerQueues: QueueName[];
+  /** How long one MCP gateway call to a remote server may take, connection to answer (MCP_TIMEOUT_MS, 30 s). */
+  mcpTimeoutMs: number;
 }
 
 /** How the worker delivers webhooks. */
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooksAllowPrivateUrls: webhooksAllowPrivateUrls(env, nodeEnv),
     webhooks: webhookSettings(env),
     workerQueues: workerQueues(env),
+    mcpTimeoutMs: int(env, 'MCP_TIMEOUT_MS', 30_000, 100, 120_000),
   };
 }
 
