@@ -180,6 +180,8 @@ describe('MCP tools [/api/v1/mcp/servers/{id}/tools, /api/v1/mcp/tools/call]', (
     const sent = remote.requests.slice(before);
     expect(sent.length).toBeGreaterThan(0);
     for (const r of sent) expect(r.headers).toMatchObject({ authorization: 'Bearer remote-secret', 'user-agent': 'Tessera-MCP-Gateway/1' });
+    // initialize, notifications/initialized, tools/call: the SDK client's GET for an SSE stream is answered locally (405), holding no connection.
+    expect(sent.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
     const missing = await callTool(a, { server: fs.id, tool: 'read_file', arguments: { path: '/etc/passwd' } });
     expect(missing.status).toBe(200);
     expect(missing.body.data.result).toMatchObject({ isError: true, content: [{ text: 'no such file: /etc/passwd' }] });

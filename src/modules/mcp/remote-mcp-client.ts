@@ -5,6 +5,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolResult, CallToolResultSchema, ErrorCode as McpErrorCode, ListToolsResultSchema, McpError, ReadResourceResult, ReadResourceResultSchema, Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { ApiError, blockedAddressOf, connectionTargetProblem, ErrorCode, pinnedAgent } from '@tessera/common';
 import { Agent, fetch as undiciFetch, Response as UndiciResponse } from 'undici';
 import { APP_CONFIG, AppConfig } from '../../config/config';
@@ -58,11 +59,14 @@ export class RemoteMcpClient implements OnApplicationShutdown {
   private readonly allowPrivate: boolean;
   private readonly timeoutMs: number;
   private inFlight = 0;
+  /** Shared by every session's Client (each would build its own Ajv); it compiles nothing here (see listTools). */
+  private readonly validator = new AjvJsonSchemaValidator();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.allowPrivate = config.webhooksAllowPrivateUrls;
     this.timeoutMs = config.mcpTimeoutMs;
-    this.agent = pinnedAgent(this.allowPrivate, { connectTimeoutMs: Math.min(10_000, this.timeoutMs), keepAliveTimeout: 10_000, connections: 32 });
+    // One connection per call in flight at most (a session's requests go one after another).
+    this.agent = pinnedAgent(this.allowPrivate, { connectTimeoutMs: Math.min(10_000, this.timeoutMs), keepAliveTimeout: 10_000, connections: MAX_REMOTE_CALLS_IN_FLIGHT });
   }
 
   /** Every tool of the server (tools/list, page after page, at most MAX_TOOL_PAGES). */
@@ -110,7 +114,7 @@ export class RemoteMcpClient implements OnApplicationShutdown {
       }, this.timeoutMs);
     });
     const transport = new StreamableHTTPClientTransport(url, { fetch: this.fetchUntil(deadline.signal), requestInit: { headers: server.headers } });
-    const client = new Client({ name: 'tessera-mcp-gateway', version: '1' });
+    const client = new Client({ name: 'tessera-mcp-gateway', version: '1' }, { jsonSchemaValidator: this.validator });
     // The SDK's own request timeout a little later than ours, so that ours (504) is the one that ends it.
     const options = { signal: deadline.signal, timeout: this.timeoutMs + 1_000 };
     try {
@@ -127,9 +131,16 @@ export class RemoteMcpClient implements OnApplicationShutdown {
     }
   }
 
-  /** fetch through the pinned Agent: our user agent, no redirect followed by fetch itself, each answer capped, aborted at the deadline. */
+  /**
+   * fetch through the pinned Agent: our user agent, no redirect followed by fetch itself, each
+   * answer capped, aborted at the deadline. The SSE stream the SDK client opens with a GET after
+   * initializing is answered 405 here, without asking the remote ("no stream offered", which the
+   * client accepts): a one-call session has nobody to hand the remote's own messages to, and each
+   * open stream would hold a connection of the pool until the session ends.
+   */
   private fetchUntil(deadline: AbortSignal): FetchLike {
     return async (input, init) => {
+      if ((init?.method ?? 'GET') === 'GET') return new Response(null, { status: 405 });
       const headers = { ...Object.fromEntries(new Headers(init?.headers)), 'user-agent': USER_AGENT };
       const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
       const res = await undiciFetch(String(input), {

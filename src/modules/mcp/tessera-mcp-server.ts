@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { ApiExceptionFilter, RequestLike } from '@tessera/common';
 import { McpCaller } from './mcp-caller';
 import { BUILT_IN_SERVER } from './mcp-rules';
@@ -24,6 +25,12 @@ export const SERVER_INSTRUCTIONS =
  */
 @Injectable()
 export class TesseraMcpServer {
+  /**
+   * One JSON Schema validator for every request's server (which only uses it for elicitation, never
+   * here): left to itself, each McpServer would build its own Ajv, the largest part of its cost.
+   */
+  private readonly validator = new AjvJsonSchemaValidator();
+
   constructor(
     private readonly tools: TesseraTools,
     private readonly resources: TesseraResources,
@@ -43,7 +50,7 @@ export class TesseraMcpServer {
   }
 
   private build(caller: McpCaller, req: RequestLike): McpServer {
-    const server = new McpServer({ name: BUILT_IN_SERVER, title: 'Tessera', version: '1' }, { capabilities: { tools: {}, resources: {} }, instructions: SERVER_INSTRUCTIONS });
+    const server = new McpServer({ name: BUILT_IN_SERVER, title: 'Tessera', version: '1' }, { capabilities: { tools: {}, resources: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: this.validator });
     for (const tool of this.tools.all) {
       server.registerTool(
         tool.name,
