@@ -195,6 +195,21 @@ describe('MCP tools [/api/v1/mcp/servers/{id}/tools, /api/v1/mcp/tools/call]', (
     expect(all).toHaveLength(2);
   });
 
+  it('replays a call with the same Idempotency-Key without calling the remote again', async () => {
+    const a = await registerAccount(t);
+    await registerServer(t, a, { name: 'filesystem', url: remote.url });
+    const body = { server: 'filesystem', tool: 'echo', arguments: { message: 'once' } };
+    const first = await callTool(a, body).set('Idempotency-Key', 'echo-once');
+    expect(first.status).toBe(200);
+    const calls = remote.calls.length;
+    const again = await callTool(a, body).set('Idempotency-Key', 'echo-once');
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.data).toEqual(first.body.data);
+    expect(remote.calls.length).toBe(calls);
+    expect((await callTool(a, { ...body, arguments: { message: 'twice' } }).set('Idempotency-Key', 'echo-once')).status).toBe(422);
+  });
+
   it('the built-in server: tools with the scopes they need and the schemas /mcp shows; calls within scopes, 403 naming a missing one, 422 for bad arguments', async () => {
     const a = await registerAccount(t);
     const key = await createApiKey(t, a, { scopes: ['mcp:*', 'posts:*'] });

@@ -294,6 +294,24 @@ describe('MCP server [POST /mcp]: the HTTP layer', () => {
     expect((await t.http().post('/api/v1/mcp').set(key).send(initialize)).status).toBe(404);
   });
 
+  it('counts against the caller’s rate limit like any route: past it, 429 in the envelope with Retry-After', async () => {
+    const limited = await startTestApp({ RATE_LIMIT_ENABLED: 'true' });
+    try {
+      const b = await registerAccount(limited);
+      const freeKey = (await createApiKey(limited, b, { scopes: ['mcp:read'] })).auth;
+      const answers = [];
+      for (let i = 0; i < 61; i++) answers.push(await rpc(limited, freeKey, { jsonrpc: '2.0', id: i, method: 'ping' }));
+      expect(answers.slice(0, 60).map((r) => r.status)).toEqual(Array(60).fill(200));
+      const refused = answers[60];
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ success: false, code: 'RATE_LIMITED' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(answers[0].headers['x-ratelimit-limit']).toBe('60');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('hostile input is a 4xx, never a 5xx: NUL bytes, wrong types, bad JSON, huge values, missing Accept, oversized batches', async () => {
     const posts = async () => (await t.http().get('/api/v1/posts').set(key)).body.meta.pagination.total as number;
     const before = await posts();
