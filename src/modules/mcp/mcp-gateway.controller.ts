@@ -1,16 +1,15 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiError, ListParams, ListQuery, ListSpec, Page, pageOfArray, publicBaseUrl, RequestLike, Returns } from '@tessera/common';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Audited, AuditedByService } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { AuthenticatedRequest, CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
-import { CallToolDto, CreateMcpServerDto, UpdateMcpServerDto } from './dto/mcp.dto';
+import { CallToolDto, CreateMcpServerDto, ResourceQueryDto, UpdateMcpServerDto } from './dto/mcp.dto';
 import { callerOf } from './mcp-caller';
 import { McpGatewayService } from './mcp-gateway.service';
-import { BUILT_IN_SERVER, MAX_MCP_SERVERS } from './mcp-rules';
+import { BUILT_IN_SERVER, MAX_MCP_SERVERS, resourceUriOf } from './mcp-rules';
 import { McpServersService } from './mcp-servers.service';
 import { McpServerDto, McpToolDto, presentMcpServer, ResourceContentsDto, ToolCallResultDto } from './mcp.presenter';
 
@@ -26,37 +25,7 @@ const TOOL_LIST: ListSpec = {
   fields: ['name', 'title', 'description', 'input_schema', 'annotations', 'required_scopes'],
 };
 
-/** Where the resource URI starts in the request target. */
-const RESOURCES_PATH = '/mcp/resources/';
-const MAX_RESOURCE_URI = 2048;
-
-export class ResourceQueryDto {
-  @ApiPropertyOptional({ default: BUILT_IN_SERVER, maxLength: 64, description: 'The server to read from: "tessera" (default) or a registered server’s id or name.' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64)
-  server?: string;
-}
-
 const builtInIsFixed = () => ApiError.conflict(`"${BUILT_IN_SERVER}" is the built-in server: it cannot be changed or deleted.`);
-
-/**
- * The URI of GET /mcp/resources/{uri}, read from the request target itself, the same on Express
- * and Fastify (whose routers split and decode a wildcard differently): everything after
- * /mcp/resources/ up to the query, percent-decoded once, so it may hold slashes, written as they
- * are or as %2F.
- */
-export function resourceUriOf(target: string): string {
-  const path = target.split('?')[0];
-  const at = path.indexOf(RESOURCES_PATH);
-  const raw = at === -1 ? '' : path.slice(at + RESOURCES_PATH.length);
-  let uri: string;
-  try {
-    uri = decodeURIComponent(raw);
-  } catch {
-    throw ApiError.badRequest('The resource URI is not valid percent-encoding.', { uri: ['must be percent-encoded UTF-8'] });
-  }
-  if (!uri || uri.length > MAX_RESOURCE_URI) throw ApiError.badRequest('Invalid resource URI.', { uri: [`must be 1 to ${MAX_RESOURCE_URI} characters`] });
-  return uri;
-}
 
 @ApiTags('MCP')
 @Controller('mcp')

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourceUriOf } from './mcp-gateway.controller';
-import { mcpHeadersProblem, mcpServerNameProblem } from './mcp-rules';
+import { mcpHeadersProblem, mcpServerNameProblem, resourceUriOf } from './mcp-rules';
 
 describe('mcpHeadersProblem', () => {
   it('should accept credentials, which is what a remote server’s headers are for', () => {

@@ -1,4 +1,4 @@
-import { customHeadersProblem } from '@tessera/common';
+import { ApiError, customHeadersProblem } from '@tessera/common';
 
 /** The built-in server: Tessera's own tools and records. No registered server may take its name. */
 export const BUILT_IN_SERVER = 'tessera';
@@ -39,4 +39,28 @@ export function mcpServerNameProblem(name: unknown): string | null {
   if (typeof name !== 'string' || !MCP_SERVER_NAME.test(name)) return 'name must be a lowercase slug: a-z, 0-9, _ and -, starting with a letter or digit, at most 40 characters';
   if (name === BUILT_IN_SERVER) return `"${BUILT_IN_SERVER}" is the built-in server's name`;
   return null;
+}
+
+/** Where the resource URI starts in the request target. */
+const RESOURCES_PATH = '/mcp/resources/';
+const MAX_RESOURCE_URI = 2048;
+
+/**
+ * The URI of GET /mcp/resources/{uri}, read from the request target itself, the same on Express
+ * and Fastify (whose routers split and decode a wildcard differently): everything after
+ * /mcp/resources/ up to the query, percent-decoded once, so it may hold slashes, written as they
+ * are or as %2F.
+ */
+export function resourceUriOf(target: string): string {
+  const path = target.split('?')[0];
+  const at = path.indexOf(RESOURCES_PATH);
+  const raw = at === -1 ? '' : path.slice(at + RESOURCES_PATH.length);
+  let uri: string;
+  try {
+    uri = decodeURIComponent(raw);
+  } catch {
+    throw ApiError.badRequest('The resource URI is not valid percent-encoding.', { uri: ['must be percent-encoded UTF-8'] });
+  }
+  if (!uri || uri.length > MAX_RESOURCE_URI) throw ApiError.badRequest('Invalid resource URI.', { uri: [`must be 1 to ${MAX_RESOURCE_URI} characters`] });
+  return uri;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
-import { MAX_MCP_HEADERS, mcpHeadersProblem, mcpServerNameProblem } from '../mcp-rules';
+import { BUILT_IN_SERVER, MAX_MCP_HEADERS, mcpHeadersProblem, mcpServerNameProblem } from '../mcp-rules';
 
 @ValidatorConstraint({ name: 'mcpHeaders' })
 class McpHeadersConstraint implements ValidatorConstraintInterface {
@@ -76,4 +76,10 @@ export class CallToolDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { limit: 10 }, description: 'The tool’s arguments, as its input_schema describes them (default {}).' })
   @IsOptional() @IsObject()
   arguments?: Record<string, unknown>;
+}
+
+export class ResourceQueryDto {
+  @ApiPropertyOptional({ default: BUILT_IN_SERVER, maxLength: 64, description: 'The server to read from: "tessera" (default) or a registered server’s id or name.' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64)
+  server?: string;
 }
