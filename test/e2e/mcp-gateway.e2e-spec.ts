@@ -195,6 +195,22 @@ describe('MCP tools [/api/v1/mcp/servers/{id}/tools, /api/v1/mcp/tools/call]', (
     expect(all).toHaveLength(2);
   });
 
+  it('ends the session of a stateful remote server once the call is answered (DELETE with its Mcp-Session-Id)', async () => {
+    const stateful = await startMcpRemote({ stateful: true });
+    try {
+      const a = await registerAccount(t);
+      await registerServer(t, a, { name: 'stateful', url: stateful.url });
+      const res = await callTool(a, { server: 'stateful', tool: 'echo', arguments: { message: 'bye' } });
+      expect(res.status).toBe(200);
+      expect(res.body.data.result.content[0].text).toBe('bye');
+      expect(stateful.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'POST', 'DELETE']);
+      expect(stateful.requests[3].headers['mcp-session-id']).toEqual(expect.any(String));
+      expect(stateful.sessions.size).toBe(0);
+    } finally {
+      await stateful.close();
+    }
+  });
+
   it('replays a call with the same Idempotency-Key without calling the remote again', async () => {
     const a = await registerAccount(t);
     await registerServer(t, a, { name: 'filesystem', url: remote.url });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -14,6 +15,8 @@ export interface McpRemote {
   requests: Array<{ method: string; headers: IncomingHttpHeaders }>;
   /** tools/call requests it received, by tool name. */
   calls: string[];
+  /** Stateful mode: the sessions open now. */
+  sessions: Map<string, StreamableHTTPServerTransport>;
   close(): Promise<void>;
 }
 
@@ -34,13 +37,14 @@ function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * A second MCP server for the gateway to call, on loopback, built with the SDK (stateless
- * Streamable HTTP): read_file (in-memory files, the seed's example), echo, fail (a tool error),
- * hang (never answers) and a resource memo://notes/1.
+ * A second MCP server for the gateway to call, on loopback, built with the SDK (Streamable HTTP,
+ * stateless unless `stateful`, then with sessions it keeps in memory): read_file (in-memory files,
+ * the seed's example), echo, hang (never answers) and a resource memo://notes/1.
  */
-export async function startMcpRemote(): Promise<McpRemote> {
+export async function startMcpRemote(options: { stateful?: boolean } = {}): Promise<McpRemote> {
   const requests: McpRemote['requests'] = [];
   const calls: string[] = [];
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const build = () => {
     const server = new McpServer({ name: 'remote-test', version: '1' });
     server.registerTool('read_file', { description: 'Read contents of a file', inputSchema: { path: z.string() } }, ({ path }) => {
@@ -63,11 +67,19 @@ export async function startMcpRemote(): Promise<McpRemote> {
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     requests.push({ method: req.method ?? '', headers: req.headers });
     void (async () => {
+      const body = req.method === 'POST' ? await readBody(req) : undefined;
+      const known = sessions.get(String(req.headers['mcp-session-id']));
+      if (known) return known.handleRequest(req, res, body);
       const server = build();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      res.on('close', () => void server.close());
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: options.stateful ? randomUUID : undefined,
+        enableJsonResponse: true,
+        onsessioninitialized: (id) => void sessions.set(id, transport),
+        onsessionclosed: (id) => void sessions.delete(id),
+      });
+      if (!options.stateful) res.on('close', () => void server.close());
       await server.connect(transport);
-      await transport.handleRequest(req, res, req.method === 'POST' ? await readBody(req) : undefined);
+      await transport.handleRequest(req, res, body);
     })().catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -76,6 +88,7 @@ export async function startMcpRemote(): Promise<McpRemote> {
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
     calls,
+    sessions,
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();

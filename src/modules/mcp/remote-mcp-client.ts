@@ -27,8 +27,16 @@ export interface RemoteServer {
   headers: Record<string, string>;
 }
 
+/** How long the answer may wait on a stateful remote acknowledging the end of its session. */
+const TERMINATE_WAIT_MS = 2_000;
+
 class AnswerTooLargeError extends Error {}
 class DeadlineError extends Error {}
+
+/** Resolves after `ms` without keeping the process alive. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 /** An answer whose body stream fails past `limit` bytes, so no remote can make us buffer without end. */
 function capped(res: UndiciResponse, limit: number): UndiciResponse {
@@ -123,10 +131,10 @@ export class RemoteMcpClient implements OnApplicationShutdown {
       const timedOut = err instanceof DeadlineError || deadline.signal.aborted || (err instanceof McpError && err.code === McpErrorCode.RequestTimeout);
       throw timedOut ? gatewayTimeout(server, this.timeoutMs) : badGateway(server, describe(err));
     } finally {
+      // A stateful remote is told its session is over (DELETE), for at most TERMINATE_WAIT_MS more.
+      if (transport.sessionId && !deadline.signal.aborted) await Promise.race([transport.terminateSession(), expired, pause(TERMINATE_WAIT_MS)]).catch(() => undefined);
       clearTimeout(timer);
       this.inFlight--;
-      // A stateful remote is told the session is over (DELETE, not awaited: it has its own deadline).
-      if (transport.sessionId) void transport.terminateSession().catch(() => undefined);
       await client.close().catch(() => undefined);
     }
   }
