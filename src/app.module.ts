@@ -21,6 +21,7 @@ import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
+import { McpModule } from './modules/mcp/mcp.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
@@ -56,6 +57,7 @@ export class AppModule implements NestModule {
         // Before WebhooksModule: its /webhooks/:id must not take /webhooks/inbound-sources (Express routes in order).
         InboundWebhooksModule,
         WebhooksModule,
+        McpModule,
         AdminModule,
         QueuesDashboardModule.forRoot(options.queuesDashboard),
       ],

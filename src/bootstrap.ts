@@ -11,6 +11,7 @@ import { ApiError, assignRequestId, configureHttp, ErrorCode, isSecureRequest, i
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { AppConfig } from './config/config';
+import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { setupOpenApi } from './openapi';
 import { corsOptions, HELMET_OPTIONS, HSTS_HEADER } from './security-headers';
@@ -142,6 +143,19 @@ function rawInboundBodyOnFastify(app: NestFastifyApplication, bodyLimit: number)
 }
 
 /**
+ * Controllers write a wildcard as Express's router (path-to-regexp) reads it, named and last:
+ * `resources/*uri`. Fastify's router (find-my-way) knows only an unnamed `*` at the end: the same
+ * route. Its handler reads what the wildcard matched from the request target, never from a
+ * parameter, since the two routers split and decode it differently.
+ */
+function namedWildcardsOnFastify(app: NestFastifyApplication): void {
+  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+    const url = route.url.replace(/\*[A-Za-z_$][\w$]*$/, '*');
+    if (url !== route.url) Object.assign(route, { url, path: url });
+  });
+}
+
+/**
  * Fastify's router refuses some URLs before any route runs: a path segment past maxParamLength
  * (414 by default) or one that does not decode (400). Answered in the envelope; an over-long
  * segment is no id this API issued, so it is a 404 like any id of the wrong shape.
@@ -196,6 +210,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       done();
     });
     rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
+    namedWildcardsOnFastify(fastify);
     app = fastify;
     // After routing, before bull-board's routes (registered at init) see the request.
     const gate = app.get(QueuesDashboardGate);
@@ -239,8 +254,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   // First-party pages on other origins (ALLOWED_ORIGINS) call the API with the session cookie.
   if (config.allowedOrigins.length) app.enableCors(corsOptions(config.allowedOrigins));
-  // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1).
-  app.setGlobalPrefix('api/v1', { exclude: [{ path: QUEUES_DASHBOARD_PATH.slice(1), method: RequestMethod.ALL }] });
+  // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1);
+  // the MCP server speaks MCP at /mcp, where MCP clients are pointed (its gateway stays under /api/v1/mcp).
+  app.setGlobalPrefix('api/v1', {
+    exclude: [
+      { path: QUEUES_DASHBOARD_PATH.slice(1), method: RequestMethod.ALL },
+      { path: MCP_SERVER_PATH.slice(1), method: RequestMethod.ALL },
+    ],
+  });
   app.enableShutdownHooks();
   setupOpenApi(app);
   return app;

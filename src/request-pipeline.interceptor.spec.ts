@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext } from '@nestjs/common';
 import { lastValueFrom, map, Observable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { OWN_PROTOCOL_METADATA } from '@tessera/common';
 import { RequestPipelineInterceptor } from './request-pipeline.interceptor';
 
 function layer(name: string, calls: string[]) {
@@ -12,10 +13,11 @@ function layer(name: string, calls: string[]) {
   };
 }
 
-function setup(method: string) {
+function setup(method: string, ownProtocol = false) {
   const calls: string[] = [];
-  const sut = new RequestPipelineInterceptor(layer('idempotency', calls) as never, layer('envelope', calls) as never, layer('audit', calls) as never, layer('meter', calls) as never);
-  const context = { getType: () => 'http', switchToHttp: () => ({ getRequest: () => ({ method }) }) } as unknown as ExecutionContext;
+  const reflector = { get: (key: string) => (key === OWN_PROTOCOL_METADATA ? ownProtocol : undefined) };
+  const sut = new RequestPipelineInterceptor(reflector as never, layer('idempotency', calls) as never, layer('envelope', calls) as never, layer('audit', calls) as never, layer('meter', calls) as never);
+  const context = { getType: () => 'http', getHandler: () => setup, switchToHttp: () => ({ getRequest: () => ({ method }) }) } as unknown as ExecutionContext;
   return { calls, run: () => lastValueFrom(sut.intercept(context, { handle: () => of('handler') })) };
 }
 
@@ -32,5 +34,11 @@ describe(RequestPipelineInterceptor.name, () => {
       expect(await run()).toBe('idempotency(envelope(audit(meter(handler))))');
       expect(calls).toEqual(['idempotency', 'envelope', 'audit', 'meter']);
     }
+  });
+
+  it('should only meter a write to a route that speaks its own protocol (no envelope, no idempotency replay, no per-request audit row)', async () => {
+    const { calls, run } = setup('POST', true);
+    expect(await run()).toBe('meter(handler)');
+    expect(calls).toEqual(['meter']);
   });
 });

@@ -16,3 +16,5 @@ export * from './last-used-throttle';
 export * from './alias-of.decorator';
 export * from './public-url';
 export * from './micro-batcher';
+export * from './pinned-http';
+export * from './custom-headers';

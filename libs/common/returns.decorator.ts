@@ -4,6 +4,7 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ErrorEnvelopeDto, LinksDto, ListMetaDto, MetaDto } from './envelope';
 
 export const MESSAGE_METADATA = 'tessera:message';
+export const OWN_PROTOCOL_METADATA = 'tessera:own-protocol';
 const HTTP_CODE_METADATA = '__httpCode__';
 
 /** The status a route answers with on success: its @HttpCode (set by @Returns), else Nest's default. */
@@ -16,11 +17,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'UNAUTHORIZED: missing, malformed, expired or revoked credential.',
   403: 'FORBIDDEN: the credential lacks a scope or the role a permission (meta.required_scopes), or a write made with the session cookie lacks its Origin or X-CSRF-Token; MFA_REQUIRED: the workspace requires multi-factor sign-in and this user has not turned TOTP on.',
   404: 'NOT_FOUND: missing, or in another workspace.',
+  405: 'METHOD_NOT_ALLOWED: the route does not offer this method (Allow header).',
   409: 'CONFLICT: a unique field is taken, or the state does not allow it (meta.errors).',
   413: 'PAYLOAD_TOO_LARGE: the body is over 1 MB.',
   422: 'VALIDATION_ERROR: the body fails validation (meta.errors, per field).',
   429: 'RATE_LIMITED: over a limit (meta.retry_after; Retry-After header).',
+  502: 'BAD_GATEWAY: a remote server this call reaches failed or answered wrongly (meta.remote).',
   503: 'SERVICE_UNAVAILABLE: a dependency is down.',
+  504: 'GATEWAY_TIMEOUT: a remote server this call reaches did not answer in time (meta.timeout_ms).',
 };
 
 /** Documents error answers of a route in the error envelope. */
@@ -83,4 +87,14 @@ export function Returns(type: Type | null, message: string, options: ReturnsOpti
   }
   if (options.errors?.length) decorators.push(ApiErrors(...options.errors));
   return applyDecorators(...(decorators as MethodDecorator[]));
+}
+
+/**
+ * The route speaks another protocol on the wire and writes its own answers (MCP's JSON-RPC at
+ * /mcp): they are not wrapped in the envelope, Idempotency-Key does not apply (the protocol
+ * carries its own request ids, and a replayed answer would carry another request's) and the route
+ * writes its own audit rows. Guards, rate limits, metering and the envelope of errors still apply.
+ */
+export function OwnProtocol(): MethodDecorator {
+  return SetMetadata(OWN_PROTOCOL_METADATA, true);
 }

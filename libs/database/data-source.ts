@@ -11,6 +11,7 @@ import { EventsNotify1764000750000 } from './migrations/1764000750000-events-not
 import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
 import { WebhookEndpointStats1765000000000 } from './migrations/1765000000000-webhook-endpoint-stats';
 import { SignInSessionsMfaPasskeys1765300000000 } from './migrations/1765300000000-sign-in-sessions-mfa-passkeys';
+import { McpServers1765200000000 } from './migrations/1765200000000-mcp-servers';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -26,6 +27,7 @@ export const migrations = [
   InboundWebhooks1764000800000,
   WebhookEndpointStats1765000000000,
   SignInSessionsMfaPasskeys1765300000000,
+  McpServers1765200000000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

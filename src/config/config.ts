@@ -51,6 +51,8 @@ export interface AppConfig {
   allowedOrigins: string[];
   /** Passkeys (WebAuthn): the relying party and the origins a ceremony may come from. */
   webauthn: { rpId: string; rpName: string; origins: string[] };
+  /** How long one MCP gateway call to a remote server may take, connection to answer (MCP_TIMEOUT_MS, 30 s). */
+  mcpTimeoutMs: number;
 }
 
 /** How the worker delivers webhooks. */
@@ -264,6 +266,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 168, 1, 8760),
     allowedOrigins: origins,
     webauthn: webauthnSettings(env, publicUrl, origins, port),
+    mcpTimeoutMs: int(env, 'MCP_TIMEOUT_MS', 30_000, 100, 120_000),
   };
 }
 

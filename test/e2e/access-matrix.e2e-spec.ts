@@ -81,6 +81,22 @@ describe('Access matrix over every workspace route', () => {
         'delete /api/v1/webhooks/inbound-sources/{id}',
       ]),
     );
+    // MCP (issue 10): the server at /mcp and the gateway.
+    expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(
+      expect.arrayContaining([
+        'post /mcp',
+        'get /mcp',
+        'delete /mcp',
+        'get /api/v1/mcp/servers',
+        'post /api/v1/mcp/servers',
+        'get /api/v1/mcp/servers/{id}',
+        'patch /api/v1/mcp/servers/{id}',
+        'delete /api/v1/mcp/servers/{id}',
+        'get /api/v1/mcp/servers/{id}/tools',
+        'post /api/v1/mcp/tools/call',
+        'get /api/v1/mcp/resources/{uri}',
+      ]),
+    );
   });
 
   it('(a) no credential → 401', async () => {

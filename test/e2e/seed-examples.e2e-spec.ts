@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Account, createApiKey, createPat, registerAccount, setTier, uniqueEmail } from '../factories/accounts';
+import { registerServer } from '../factories/mcp';
 import { insertDelivery } from '../factories/webhooks';
 import { startTestApp, TestApp } from '../utils/app';
+import { McpRemote, startMcpRemote } from '../utils/mcp-remote';
 import { startReceiver } from '../utils/receiver';
 
 /**
@@ -337,9 +339,64 @@ describe('API Endpoints Reference (seed 002, core-api)', () => {
 
   for (const example of ['POST /api/v1/seo/report', 'GET /api/v1/seo/issues/{workspace_id}']) it.todo(`${example} — arrives with the SEO issue`);
   for (const example of ['GET /api/v1/pixel/config', 'POST /api/v1/pixel/track']) it.todo(`${example} — arrives with the pixel issue`);
-  for (const example of ['GET /api/v1/mcp/servers', 'GET /api/v1/mcp/servers/{id}', 'GET /api/v1/mcp/servers/{id}/tools', 'POST /api/v1/mcp/tools/call', 'GET /api/v1/mcp/resources/{uri}']) {
-    it.todo(`${example} — arrives with the MCP issue`);
-  }
+  describe('MCP (a remote "filesystem" server on loopback, whose read_file serves files from memory, never the host\'s disk)', () => {
+    let remote: McpRemote;
+    let filesystem: { id: string };
+    // A workspace of its own: the examples below it count the posts of the one above.
+    let key: { Authorization: string };
+    beforeAll(async () => {
+      const mcpOwner = await registerAccount(allTiers);
+      key = (await createApiKey(allTiers, mcpOwner, { scopes: ['*'] })).auth;
+      remote = await startMcpRemote();
+      filesystem = await registerServer(allTiers, mcpOwner, { name: 'filesystem', url: remote.url, description: 'File and directory operations' });
+    });
+    afterAll(async () => {
+      await remote?.close();
+    });
+
+    it('GET /api/v1/mcp/servers → 200 with id, name, description, tools (the built-in "tessera" first)', async () => {
+      const res = await allTiers.http().get('/api/v1/mcp/servers').set(key);
+      expect(res.status).toBe(200);
+      expect(res.body.data[0]).toMatchObject({ id: 'tessera', name: 'tessera', description: expect.any(String), tools: expect.arrayContaining(['list_posts', 'create_post']) });
+      expect(res.body.data[1]).toMatchObject({ id: filesystem.id, name: 'filesystem', description: 'File and directory operations' });
+    });
+
+    it('GET /api/v1/mcp/servers/{id} → 200 (the id, or the name as in the seed)', async () => {
+      for (const id of [filesystem.id, 'filesystem']) {
+        const res = await allTiers.http().get(`/api/v1/mcp/servers/${id}`).set(key);
+        expect(res.status).toBe(200);
+        expect(res.body.data).toMatchObject({ id: filesystem.id, name: 'filesystem', description: 'File and directory operations' });
+      }
+    });
+
+    it('GET /api/v1/mcp/servers/{id}/tools → 200 with name, description and the parameters as input_schema (JSON Schema)', async () => {
+      const res = await allTiers.http().get(`/api/v1/mcp/servers/${filesystem.id}/tools`).set(key);
+      expect(res.status).toBe(200);
+      expect(res.body.data.find((t: { name: string }) => t.name === 'read_file')).toMatchObject({
+        name: 'read_file',
+        description: 'Read contents of a file',
+        input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+      });
+      // Now known, the list shows the server's tools too, as the seed does.
+      expect((await allTiers.http().get('/api/v1/mcp/servers').set(key)).body.data[1].tools).toEqual(expect.arrayContaining(['read_file']));
+    });
+
+    it('POST /api/v1/mcp/tools/call {server: "filesystem", tool: "read_file", arguments: {path: "/path/to/file.txt"}} → 200 {result} (content and size in result.structuredContent)', async () => {
+      const res = await allTiers.http().post('/api/v1/mcp/tools/call').set(key).send({ server: 'filesystem', tool: 'read_file', arguments: { path: '/path/to/file.txt' } });
+      expect(res.status).toBe(200);
+      expect(res.body.data.result).toMatchObject({ structuredContent: { content: 'File contents here...', size: 21 }, content: [{ type: 'text', text: 'File contents here...' }] });
+    });
+
+    it('GET /api/v1/mcp/resources/{uri}: the uri holds slashes and is URL-decoded', async () => {
+      const post = await allTiers.http().post('/api/v1/posts').set(key).send({ title: 'A resource' });
+      const uri = `tessera://posts/${post.body.data.id}`;
+      for (const path of [uri, encodeURIComponent(uri)]) {
+        const res = await allTiers.http().get(`/api/v1/mcp/resources/${path}`).set(key);
+        expect(res.status).toBe(200);
+        expect(res.body.data).toMatchObject({ uri, contents: [{ uri, mimeType: 'application/json' }] });
+      }
+    });
+  });
 
   it('GET …?sort=-created_at,name and ?fields=id,name,created_at (on /posts, the seed\'s "resources")', async () => {
     for (const title of ['b', 'a']) await allTiers.http().post('/api/v1/posts').set(key).send({ title });

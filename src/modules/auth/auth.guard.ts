@@ -11,8 +11,8 @@ import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
-import { AuthenticatedRequest, capTier, Principal, WorkspaceAccess } from './principal';
-import { grants, Scope } from './scopes';
+import { AuthenticatedRequest, capTier, missingScopes, missingScopesError, Principal, WorkspaceAccess } from './principal';
+import { Scope } from './scopes';
 import { AccessTokensService } from './access-tokens.service';
 
 type GuardedRequest = RequestLike & AuthenticatedRequest & { params?: Record<string, string>; url?: string; originalUrl?: string };
@@ -171,11 +171,7 @@ export class AuthGuard implements CanActivate {
   }
 
   private authorize(principal: Principal, required: Scope[]): void {
-    const missing = required.filter(
-      (scope) => !grants(principal.scopes, scope) || (principal.workspace !== null && principal.kind !== 'api_key' && !grants(principal.workspace.roleScopes, scope)),
-    );
-    if (missing.length) {
-      throw ApiError.forbidden(`Missing scope${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, missing);
-    }
+    const missing = missingScopes(principal, required);
+    if (missing.length) throw missingScopesError(missing);
   }
 }

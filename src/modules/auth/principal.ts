@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiError } from '@tessera/common';
+import { grants, Scope } from './scopes';
 
 export type Tier = 'free' | 'starter' | 'pro' | 'business' | 'agency' | 'enterprise';
 /** From the smallest plan to the largest. */
@@ -42,6 +43,22 @@ export interface Principal {
   credentialExpiresAt?: number | null;
   /** Signed in by the browser session cookie (credentialId is the session's id, `bss_…`). */
   viaSessionCookie?: boolean;
+}
+
+/**
+ * The scopes of `required` a principal lacks: its credential's own scopes must grant each one,
+ * and in a workspace a user's credential (JWT, PAT) is also held to its role there. An API key
+ * acts with its own scopes only.
+ */
+export function missingScopes(principal: Principal, required: readonly Scope[]): Scope[] {
+  return required.filter(
+    (scope) => !grants(principal.scopes, scope) || (principal.workspace !== null && principal.kind !== 'api_key' && !grants(principal.workspace.roleScopes, scope)),
+  );
+}
+
+/** 403 FORBIDDEN naming the missing scopes, as API.md says (meta.required_scopes). */
+export function missingScopesError(missing: readonly Scope[]): ApiError {
+  return ApiError.forbidden(`Missing scope${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`, [...missing]);
 }
 
 export interface AuthenticatedRequest {

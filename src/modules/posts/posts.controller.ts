@@ -1,24 +1,13 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiError, ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { ApiError, ListParams, ListQuery, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentPrincipal, CurrentWorkspace, Principal, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { CreatePostDto, ReplacePostDto, UpdatePostDto } from './dto/post.dto';
-import { POST_STATUSES } from './post.entity';
 import { PostDto, presentPost } from './post.presenter';
-import { PostsService } from './posts.service';
-
-const POST_LIST: ListSpec = {
-  sortable: ['created_at', 'updated_at', 'title', 'status'],
-  defaultSort: '-created_at',
-  fields: ['id', 'title', 'body', 'status', 'tags', 'author_id', 'author', 'created_at', 'updated_at'],
-  includes: ['author'],
-  filters: { status: POST_STATUSES, tag: null },
-  searchable: true,
-  updatable: true,
-};
+import { POST_LIST, PostsService } from './posts.service';
 
 @ApiTags('Posts')
 @Controller('posts')

@@ -10,5 +10,6 @@ import { PostsService } from './posts.service';
   imports: [TypeOrmModule.forFeature([PostEntity]), EntitlementsModule],
   controllers: [PostsController],
   providers: [PostsRepository, PostsService],
+  exports: [PostsService],
 })
 export class PostsModule {}

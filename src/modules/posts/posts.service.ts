@@ -1,10 +1,21 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ApiError, isId, ListQuery, newId, Page } from '@tessera/common';
+import { ApiError, isId, ListQuery, ListSpec, newId, Page } from '@tessera/common';
 import { Outbox } from '@tessera/database';
 import { WorkspaceRef, EntitlementsService } from '../entitlements/entitlements.service';
-import { PostEntity, PostStatus } from './post.entity';
+import { POST_STATUSES, PostEntity, PostStatus } from './post.entity';
 import { PostDto, presentPost } from './post.presenter';
 import { PostsRepository } from './posts.repository';
+
+/** What a posts list accepts (GET /posts, and the MCP tool list_posts). */
+export const POST_LIST: ListSpec = {
+  sortable: ['created_at', 'updated_at', 'title', 'status'],
+  defaultSort: '-created_at',
+  fields: ['id', 'title', 'body', 'status', 'tags', 'author_id', 'author', 'created_at', 'updated_at'],
+  includes: ['author'],
+  filters: { status: POST_STATUSES, tag: null },
+  searchable: true,
+  updatable: true,
+};
 
 export interface PostInput {
   title?: string;

@@ -1,26 +1,17 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ListParams, ListQuery, ListSpec, Page, Returns } from '@tessera/common';
+import { ListParams, ListQuery, Page, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentWorkspace, WorkspaceAccess } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { ReplayDto, RotateSecretDto } from './dto/webhook.dto';
-import { DELIVERY_STATUSES } from './webhook-delivery.entity';
-import { REPLAY_CAP, WebhookDeliveriesService } from './webhook-deliveries.service';
+import { DELIVERY_LIST, REPLAY_CAP, WebhookDeliveriesService } from './webhook-deliveries.service';
 import {
   DeliveryDetailDto, DeliveryDto, presentAttempt, presentDelivery, presentWebhook, ReplayResultDto, RotatedSecretDto, TestSendResultDto,
 } from './webhook.presenter';
 import { TEST_SENDS_PER_MINUTE, TestSendResult, WebhookTestSender } from './webhook-test-sender';
 import { WebhooksService } from './webhooks.service';
-
-const DELIVERY_LIST: ListSpec = {
-  sortable: ['created_at', 'updated_at'],
-  defaultSort: '-created_at',
-  fields: ['id', 'event_id', 'event_type', 'status', 'attempts', 'next_retry_at', 'last_status_code', 'last_error', 'created_at', 'updated_at', 'completed_at', 'attempt', 'response_code', 'delivered_at'],
-  filters: { status: DELIVERY_STATUSES, event_type: null },
-  updatable: true,
-};
 
 /** An endpoint's secret rotation, test sends and delivery log (retry, replay). */
 @ApiTags('Webhooks')

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, ErrorCode, isId, ListQuery, Page } from '@tessera/common';
+import { ApiError, ErrorCode, isId, ListQuery, ListSpec, Page } from '@tessera/common';
 import { DeliveredEvent, DeliveryLogRepository } from './delivery-log.repository';
 import { DeliveryQueue } from './delivery-queue';
-import { WebhookAttemptEntity, WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { DELIVERY_STATUSES, WebhookAttemptEntity, WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhooksService } from './webhooks.service';
+
+/** What a delivery log list accepts (GET /webhooks/{id}/deliveries, and the MCP tool list_deliveries). */
+export const DELIVERY_LIST: ListSpec = {
+  sortable: ['created_at', 'updated_at'],
+  defaultSort: '-created_at',
+  fields: ['id', 'event_id', 'event_type', 'status', 'attempts', 'next_retry_at', 'last_status_code', 'last_error', 'created_at', 'updated_at', 'completed_at', 'attempt', 'response_code', 'delivered_at'],
+  filters: { status: DELIVERY_STATUSES, event_type: null },
+  updatable: true,
+};
 
 /** The most deliveries one replay call queues; the answer says whether more are left. */
 export const REPLAY_CAP = 10_000;

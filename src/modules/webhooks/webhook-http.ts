@@ -1,7 +1,5 @@
-import { lookup as dnsLookup, LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { isPublicAddress } from '@tessera/common';
+import { blockedAddressOf, connectionTargetProblem, pinnedAgent } from '@tessera/common';
 import { Agent, errors } from 'undici';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 
@@ -28,34 +26,6 @@ export interface WebhookResponse {
   retryAfterSeconds: number | null;
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** An error our own address rule raised: the receiver was never contacted. */
-class BlockedAddressError extends Error {
-  readonly code = 'EBLOCKEDADDRESS';
-}
-
-/**
- * The DNS lookup every webhook connection makes: it resolves the host once, refuses the whole
- * answer if any address is not public, and hands the connection exactly the addresses it checked.
- * There is no second lookup to rebind, and the check costs nothing on a kept-alive connection.
- */
-export function pinnedLookup(allowPrivate: boolean) {
-  return (hostname: string, options: { all?: boolean } | number, callback: LookupCallback): void => {
-    const wantAll = typeof options === 'object' && options.all === true;
-    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
-      if (err) return callback(err, wantAll ? [] : '');
-      const list = addresses as LookupAddress[];
-      if (list.length === 0) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), wantAll ? [] : '');
-      if (!allowPrivate && !list.every((a) => isPublicAddress(a.address))) {
-        return callback(new BlockedAddressError(`${hostname} resolves to a non-public address`), wantAll ? [] : '');
-      }
-      if (wantAll) return callback(null, list);
-      callback(null, list[0].address, list[0].family);
-    });
-  };
-}
-
 /** Retry-After as seconds: delta-seconds or an HTTP date; null when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
   const v = Array.isArray(value) ? value[0] : value;
@@ -78,8 +48,7 @@ export class WebhookHttpClient implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.allowPrivate = config.webhooksAllowPrivateUrls;
-    this.agent = new Agent({
-      connect: { lookup: pinnedLookup(this.allowPrivate), timeout: 10_000 },
+    this.agent = pinnedAgent(this.allowPrivate, {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
       // Each endpoint's max_in_flight bounds concurrency to it; this bounds one origin shared by many.
@@ -96,14 +65,8 @@ export class WebhookHttpClient implements OnApplicationShutdown {
     } catch {
       return { statusCode: null, body: null, durationMs: 0, error: 'invalid URL', retryAfterSeconds: null };
     }
-    // An IP literal never reaches the lookup hook: check it here.
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !this.allowPrivate && !isPublicAddress(host)) {
-      return { statusCode: null, body: null, durationMs: 0, error: 'refused: the URL is a non-public address', retryAfterSeconds: null };
-    }
-    if (url.protocol !== 'https:' && !(this.allowPrivate && url.protocol === 'http:')) {
-      return { statusCode: null, body: null, durationMs: 0, error: 'refused: the URL is not https', retryAfterSeconds: null };
-    }
+    const refused = connectionTargetProblem(url, this.allowPrivate);
+    if (refused) return { statusCode: null, body: null, durationMs: 0, error: refused, retryAfterSeconds: null };
     try {
       const res = await this.agent.request({
         origin: url.origin,
@@ -145,7 +108,8 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, lim
 
 function describe(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e instanceof BlockedAddressError || e?.cause instanceof BlockedAddressError) return `refused: ${(e instanceof BlockedAddressError ? e : (e.cause as Error)).message}`;
+  const blocked = blockedAddressOf(err);
+  if (blocked) return `refused: ${blocked.message}`;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError) {
     return `timed out after ${timeoutMs} ms`;
   }

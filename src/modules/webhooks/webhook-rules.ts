@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { customHeadersProblem } from '@tessera/common';
 
 export const MAX_CUSTOM_HEADERS = 10;
-const MAX_HEADER_NAME = 64;
-const MAX_HEADER_VALUE = 1024;
-/** An HTTP field name (RFC 9110 token). */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Visible ASCII and inner spaces: no CR/LF (header injection), no other control character. */
-const VALUE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 
 /**
  * Header names an endpoint may not set: those the HTTP client and the transport own, the
@@ -21,19 +16,10 @@ const RESERVED_PREFIXES = ['webhook-', 'proxy-', 'x-forwarded-', 'sec-'];
 
 /** Why `headers` may not be an endpoint's custom headers, or null when it may. */
 export function webhookHeadersProblem(headers: unknown): string | null {
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return 'headers must be an object of header name to value';
-  const entries = Object.entries(headers);
-  if (entries.length > MAX_CUSTOM_HEADERS) return `headers may hold at most ${MAX_CUSTOM_HEADERS} headers`;
-  const seen = new Set<string>();
-  for (const [name, value] of entries) {
-    const lower = name.toLowerCase();
-    if (name.length > MAX_HEADER_NAME || !TOKEN.test(name)) return `header name "${name.slice(0, MAX_HEADER_NAME)}" must be an HTTP token of at most ${MAX_HEADER_NAME} characters`;
-    if (RESERVED.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) return `header "${name}" is reserved and cannot be set`;
-    if (seen.has(lower)) return `header "${name}" is given twice`;
-    seen.add(lower);
-    if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE || !VALUE.test(value)) return `header "${name}" must have a value of 1 to ${MAX_HEADER_VALUE} printable ASCII characters`;
-  }
-  return null;
+  return customHeadersProblem(headers, {
+    max: MAX_CUSTOM_HEADERS,
+    isReserved: (name) => RESERVED.has(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p)),
+  });
 }
 
 const SECRET_PREFIX = 'whsec_';

@@ -8,15 +8,7 @@ import { Scope } from '../auth/scopes';
 import { CreateWebhookDto, UpdateWebhookDto } from './dto/webhook.dto';
 import { EVENT_TYPE_CATALOG } from './event-types';
 import { CreatedWebhookDto, EventTypeDto, presentEventType, presentWebhook, WebhookDto } from './webhook.presenter';
-import { WebhooksService } from './webhooks.service';
-
-const WEBHOOK_LIST: ListSpec = {
-  sortable: ['created_at', 'updated_at', 'url'],
-  defaultSort: 'created_at',
-  fields: ['id', 'url', 'description', 'events', 'is_active', 'headers', 'rate_limit_per_second', 'max_in_flight', 'success_count', 'failure_count', 'consecutive_failures', 'last_delivery_at', 'disabled_reason', 'signature_scheme', 'public_key', 'previous_secret_expires_at', 'created_at', 'updated_at'],
-  filters: { is_active: ['true', 'false'] },
-  updatable: true,
-};
+import { WEBHOOK_LIST, WebhooksService } from './webhooks.service';
 
 const EVENT_TYPE_LIST: ListSpec = { sortable: ['type'], defaultSort: 'type', fields: ['type', 'description', 'example'] };
 

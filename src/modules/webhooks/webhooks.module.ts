@@ -27,6 +27,6 @@ import { WebhooksService } from './webhooks.service';
   // paths under /webhooks (event-types, inbound-sources) must be listed before it.
   controllers: [WebhookDeliveriesController, WebhooksController],
   providers: [WebhooksRepository, WebhooksService, DeliveryLogRepository, DeliveryQueue, WebhookHttpClient, WebhookTestSender, WebhookDeliveriesService],
-  exports: [WebhooksService, DeliveryQueue],
+  exports: [WebhooksService, WebhookDeliveriesService, DeliveryQueue],
 })
 export class WebhooksModule {}

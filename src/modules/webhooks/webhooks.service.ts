@@ -1,11 +1,20 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ApiError, isId, ListQuery, newId, Page, seal, webhookUrlProblem } from '@tessera/common';
+import { ApiError, isId, ListQuery, ListSpec, newId, Page, seal, webhookUrlProblem } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { EntitlementsService, WorkspaceRef } from '../entitlements/entitlements.service';
 import { newEd25519Pair, SignatureScheme } from './signing';
 import { newWebhookSecret } from './webhook-rules';
 import { WebhookEndpointEntity, WebhookEndpointWithStats } from './webhook-endpoint.entity';
 import { WebhookEndpointPatch, WebhooksRepository } from './webhooks.repository';
+
+/** What an endpoint list accepts (GET /webhooks, and the MCP tool list_webhooks). */
+export const WEBHOOK_LIST: ListSpec = {
+  sortable: ['created_at', 'updated_at', 'url'],
+  defaultSort: 'created_at',
+  fields: ['id', 'url', 'description', 'events', 'is_active', 'headers', 'rate_limit_per_second', 'max_in_flight', 'success_count', 'failure_count', 'consecutive_failures', 'last_delivery_at', 'disabled_reason', 'signature_scheme', 'public_key', 'previous_secret_expires_at', 'created_at', 'updated_at'],
+  filters: { is_active: ['true', 'false'] },
+  updatable: true,
+};
 
 export interface WebhookInput {
   url: string;
