@@ -9,6 +9,8 @@ import { Webhooks1764000600000 } from './migrations/1764000600000-webhooks';
 import { WebhookDeliveries1764000700000 } from './migrations/1764000700000-webhook-deliveries';
 import { EventsNotify1764000750000 } from './migrations/1764000750000-events-notify';
 import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
+import { OAuthProvider1765400000000 } from './migrations/1765400000000-oauth-provider';
+import { SsoConnections1765400100000 } from './migrations/1765400100000-sso-connections';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -22,6 +24,8 @@ export const migrations = [
   WebhookDeliveries1764000700000,
   EventsNotify1764000750000,
   InboundWebhooks1764000800000,
+  OAuthProvider1765400000000,
+  SsoConnections1765400100000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */
