@@ -20,6 +20,7 @@ import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
+import { OAuthModule } from './modules/oauth/oauth.module';
 import { RolesModule } from './modules/roles/roles.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
@@ -48,6 +49,7 @@ export class AppModule implements NestModule {
         MailModule,
         AuthModule,
         AccountsModule,
+        OAuthModule,
         RateLimitModule,
         EntitlementsModule,
         PostsModule,

@@ -11,6 +11,7 @@ import { EventsNotify1764000750000 } from './migrations/1764000750000-events-not
 import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
 import { OAuthProvider1765400000000 } from './migrations/1765400000000-oauth-provider';
 import { SsoConnections1765400100000 } from './migrations/1765400100000-sso-connections';
+import { EmailVerified1765400200000 } from './migrations/1765400200000-email-verified';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -26,6 +27,7 @@ export const migrations = [
   InboundWebhooks1764000800000,
   OAuthProvider1765400000000,
   SsoConnections1765400100000,
+  EmailVerified1765400200000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

@@ -82,6 +82,8 @@ export class PasswordResetService implements OnModuleInit {
     const userId = token.startsWith(RESET_PREFIX) ? await this.repo.consume(hashSecret(token)) : null;
     if (!userId) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
     await this.users.setPassword(userId, password);
+    // The token came back from the account's mailbox: its address is proven.
+    await this.users.markEmailVerified(userId);
     const sessionsRevoked = await this.sessions.revokeAllForUser(userId);
     const tokensRevoked = await this.tokens.revokeAllForUser(userId);
     this.audit.record({

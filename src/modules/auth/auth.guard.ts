@@ -4,6 +4,7 @@ import { ApiError, clientIp, ErrorCode, header, notePrincipalForLog, RequestLike
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from '../users/users.service';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
+import { OAuthGrantsService } from '../oauth/oauth-grants.service';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
@@ -36,6 +37,7 @@ export class AuthGuard implements CanActivate {
     private readonly workspaces: WorkspacesService,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
+    private readonly oauth: OAuthGrantsService,
     private readonly users: UsersService,
     private readonly failedAuth: FailedAuthLimiter,
   ) {}
@@ -74,7 +76,11 @@ export class AuthGuard implements CanActivate {
     const credential = presentedCredential(req);
     if (!credential) throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>".');
     const ip = clientIp(req);
-    const needsLookup = credential.startsWith('sk_') ? !this.apiKeys.isVerified(credential) : credential.startsWith(PAT_PREFIX) && !this.tokens.isVerified(credential);
+    const needsLookup = credential.startsWith('sk_')
+      ? !this.apiKeys.isVerified(credential)
+      : credential.startsWith(PAT_PREFIX)
+        ? !this.tokens.isVerified(credential)
+        : OAuthGrantsService.looksLikeAccessToken(credential) && !this.oauth.isVerified(credential);
     if (needsLookup) await this.failedAuth.assertAllowed(ip);
     try {
       return await this.verify(credential);
@@ -94,6 +100,13 @@ export class AuthGuard implements CanActivate {
       const pat = await this.tokens.verify(credential);
       if (!pat) throw ApiError.unauthorized('The personal access token is invalid, expired or revoked.');
       return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null, credentialExpiresAt: pat.expiresAt };
+    }
+    if (OAuthGrantsService.looksLikeAccessToken(credential)) {
+      // A third-party app's token: its granted scopes, bound to the workspace the user picked at
+      // consent, checked against the user's role there on every request (like a pinned PAT).
+      const token = await this.oauth.verify(credential);
+      if (!token) throw ApiError.unauthorized('The OAuth access token is invalid, expired or revoked.');
+      return { kind: 'oauth', userId: token.userId, credentialId: token.id, scopes: token.scopes, boundWorkspaceId: token.workspaceId, workspace: null, credentialExpiresAt: token.expiresAt };
     }
     const claims = await this.accessTokens.verify(credential);
     if (!claims || (await this.accessTokens.isRevoked(claims))) throw ApiError.unauthorized();

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { OAuthModule } from '../oauth/oauth.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -30,6 +31,7 @@ import { ScopesController } from './scopes.controller';
     WorkspacesModule,
     ApiKeysModule,
     TokensModule,
+    OAuthModule,
     RateLimitModule,
   ],
   controllers: [ScopesController],
