@@ -140,11 +140,12 @@ export class AuthGuard implements CanActivate {
     }
     const access = await this.workspaces.resolveAccess(named ?? principal.boundWorkspaceId!, principal.userId);
     if (!access) throw ApiError.notFound('Workspace');
+    // A user's credential learns nothing of a workspace the user is not a member of, bound or not.
+    if (principal.kind !== 'api_key' && !access.role) throw ApiError.notFound('Workspace');
     if (principal.boundWorkspaceId && access.id !== principal.boundWorkspaceId) {
       if (from === 'header') throw ApiError.forbidden('This credential is bound to another workspace than the one X-Workspace-ID names.');
       throw ApiError.notFound('Workspace');
     }
-    if (principal.kind !== 'api_key' && !access.role) throw ApiError.notFound('Workspace');
     return access;
   }
 

@@ -129,6 +129,7 @@ export class OAuthProviderService implements OnModuleInit, OnModuleDestroy {
       this.config.oauth.issuer,
       providerConfiguration({
         config: this.config,
+        errors,
         jwks,
         cookieKeys: [deriveKey32(this.config.encryptionKey.toString('base64'), 'tessera/oauth-cookies/v1').toString('base64url')],
         adapter: (model) => this.storage.adapterFor(model, errors),

@@ -1,4 +1,4 @@
-import type { Adapter, ClientInstance, GrantInstance, KoaContext, TokenInstance } from 'oidc-provider';
+import type { Adapter, ClientInstance, errors as ProviderErrors, GrantInstance, KoaContext, TokenInstance } from 'oidc-provider';
 import type { AppConfig } from '../../config/config';
 import { PROVIDER_SCOPES } from './oauth-scopes';
 import type { ProviderKey } from './signing-keys.service';
@@ -11,6 +11,7 @@ export interface ProviderAccount {
 
 export interface ProviderDependencies {
   config: AppConfig;
+  errors: typeof ProviderErrors;
   jwks: ProviderKey[];
   /** Keys that sign the provider's cookies (interaction, session). */
   cookieKeys: string[];
@@ -63,7 +64,16 @@ export function providerConfiguration(deps: ProviderDependencies): object {
     features: {
       devInteractions: { enabled: false },
       introspection: { enabled: true, allowedPolicy: (_ctx: KoaContext, client: ClientInstance, token: TokenInstance) => token.clientId === client.clientId },
-      revocation: { enabled: true, allowedPolicy: (_ctx: KoaContext, client: ClientInstance, token: TokenInstance) => token.clientId === client.clientId },
+      // RFC 7009: a client revokes only its own tokens; another confidential client is told so, a
+      // public one (which proves nothing) gets the usual 200 and nothing happens.
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx: KoaContext, client: ClientInstance, token: TokenInstance) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new deps.errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       userinfo: { enabled: true },
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
