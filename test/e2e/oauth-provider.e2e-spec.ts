@@ -1,7 +1,10 @@
 import * as client from 'openid-client';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Account, addMember, createPat, makeOperator, registerAccount } from '../factories/accounts';
+import { INestApplicationContext } from '@nestjs/common';
+import { Account, addMember, createPat, makeOperator, registerAccount, resetTokenFor } from '../factories/accounts';
+import { OAuthGrantsService } from '../../src/modules/oauth/oauth-grants.service';
+import { startTestWorker } from '../utils/app';
 import {
   authorizationRequest,
   authorizeAndExchange,
@@ -476,5 +479,48 @@ describe('Signing-key rotation [POST /admin/oauth/signing-keys/rotate]', () => {
     expect(kidOf(after.id_token!)).toBe(jwksBefore[1]);
     // openid-client verified the new ID token against the JWKS; tokens issued before still work.
     expect(after.claims()).toMatchObject({ sub: owner.user.id });
+  });
+});
+
+describe('Account recovery and the hourly purge', () => {
+  let worker: INestApplicationContext;
+  beforeAll(async () => {
+    // The real mail worker: it makes the reset token and "sends" it to the development mailbox.
+    worker = await startTestWorker({ WORKER_QUEUES: 'mail' });
+  });
+  afterAll(async () => {
+    await worker?.close();
+  });
+
+  it('a password reset ends every app authorization, and proves the e-mail (email_verified)', async () => {
+    const user = await registerAccount(t);
+    const { config, tokens } = await authorizeAndExchange(t, app, user, 'openid email posts:read');
+    expect((await client.fetchUserInfo(config, tokens.access_token, user.user.id)).email_verified).toBe(false);
+
+    await t.http().post('/api/v1/auth/password/forgot').send({ email: user.user.email });
+    const token = await resetTokenFor(t, user.user.email);
+    expect((await t.http().post('/api/v1/auth/password/reset').send({ token, password: 'a brand new password' })).status).toBe(200);
+    expect((await t.http().get('/api/v1/posts').set(bearer(tokens.access_token))).status).toBe(401);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    const again = await authorizeAndExchange(t, app, { ...user, password: 'a brand new password' }, 'openid email posts:read');
+    expect(await client.fetchUserInfo(again.config, again.tokens.access_token, user.user.id)).toMatchObject({ email: user.user.email, email_verified: true });
+  });
+
+  it('forgets tokens and grants a day after they expired', async () => {
+    const user = await registerAccount(t);
+    const { tokens } = await authorizeAndExchange(t, app, user, 'openid posts:read');
+    const db = new Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      await db.query(`UPDATE oauth_grants SET expires_at = now() - interval '2 days' WHERE user_id = $1`, [user.user.id]);
+      await db.query(`UPDATE oauth_tokens SET expires_at = now() - interval '2 days' WHERE grant_id IN (SELECT id FROM oauth_grants WHERE user_id = $1)`, [user.user.id]);
+      expect((await t.http().get('/api/v1/posts').set(bearer(tokens.access_token))).status).toBe(401);
+      expect(await t.app.get(OAuthGrantsService).purgeExpired()).toBeGreaterThanOrEqual(3);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM oauth_grants WHERE user_id = $1`, [user.user.id]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { MailModule } from '../mail/mail.module';
+import { OAuthModule } from '../oauth/oauth.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -35,6 +36,7 @@ import { SessionsService } from './sessions.service';
     ApiKeysModule,
     TokensModule,
     MailModule,
+    OAuthModule,
     RateLimitModule,
   ],
   controllers: [AuthController, MeController],

@@ -6,6 +6,7 @@ import { JobPayloads, Jobs, Queues } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuditService } from '../audit/audit.service';
 import { MailService } from '../mail/mail.service';
+import { OAuthGrantsService } from '../oauth/oauth-grants.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { PasswordResetEntity } from './password-reset.entity';
@@ -29,6 +30,7 @@ export class PasswordResetService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly oauthGrants: OAuthGrantsService,
     private readonly audit: AuditService,
     private readonly mail: MailService,
     @InjectQueue(Queues.mail) private readonly queue: Queue,
@@ -86,6 +88,8 @@ export class PasswordResetService implements OnModuleInit {
     await this.users.markEmailVerified(userId);
     const sessionsRevoked = await this.sessions.revokeAllForUser(userId);
     const tokensRevoked = await this.tokens.revokeAllForUser(userId);
+    // Apps the account authorized act with its powers too: a takeover must not keep them.
+    const authorizationsRevoked = await this.oauthGrants.revokeAllForUser(userId);
     this.audit.record({
       workspaceId: null,
       actorType: 'user',
@@ -94,7 +98,7 @@ export class PasswordResetService implements OnModuleInit {
       targetType: 'user',
       targetId: userId,
       requestId,
-      metadata: { reason: 'password_reset', sessions_revoked: sessionsRevoked, tokens_revoked: tokensRevoked },
+      metadata: { reason: 'password_reset', sessions_revoked: sessionsRevoked, tokens_revoked: tokensRevoked, authorizations_revoked: authorizationsRevoked },
     });
   }
 }

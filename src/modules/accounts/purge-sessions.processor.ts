@@ -3,9 +3,14 @@ import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { Jobs, Queues } from '@tessera/queue';
 import { AccessTokensService } from '../auth/access-tokens.service';
+import { OAuthGrantsService } from '../oauth/oauth-grants.service';
+import { SigningKeysService } from '../oauth/signing-keys.service';
 import { SessionsService } from './sessions.service';
 
-/** Deletes refresh tokens that expired more than a day ago, every hour. */
+/**
+ * Every hour: refresh tokens that expired more than a day ago, access-token revocations past
+ * their token's life, and the OAuth provider's expired tokens, grants and retired signing keys.
+ */
 @Processor(Queues.maintenance)
 export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PurgeSessionsProcessor.name);
@@ -13,6 +18,8 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
   constructor(
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokensService,
+    private readonly oauthGrants: OAuthGrantsService,
+    private readonly signingKeys: SigningKeysService,
     @InjectQueue(Queues.maintenance) private readonly queue: Queue,
   ) {
     super();
@@ -26,7 +33,9 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
     if (job.name !== Jobs.purgeExpiredSessions) throw new Error(`no handler for job ${job.name}`);
     const deleted = await this.sessions.purgeExpired();
     const revocations = await this.accessTokens.purgeExpired();
-    this.logger.log({ deleted, revocations }, 'expired refresh tokens and access-token revocations purged');
+    const oauth = await this.oauthGrants.purgeExpired();
+    const keys = await this.signingKeys.purgeRetired();
+    this.logger.log({ deleted, revocations, oauth, keys }, 'expired refresh tokens, access-token revocations, OAuth tokens and grants, retired signing keys purged');
     return { deleted };
   }
 }
