@@ -78,6 +78,27 @@ describe('Discovery and keys [GET /.well-known/openid-configuration, GET /oauth/
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the OAuth 2.1 security scheme on every authenticated route, and the OAuth routes', async () => {
+    const doc = (await t.http().get('/docs/openapi.json')).body;
+    expect(doc.components.securitySchemes.oauth2).toMatchObject({
+      type: 'oauth2',
+      flows: { authorizationCode: { authorizationUrl: '/oauth/auth', tokenUrl: '/oauth/token', refreshUrl: '/oauth/token', scopes: expect.objectContaining({ 'posts:read': 'Read posts.' }) } },
+    });
+    expect(doc.paths['/api/v1/posts'].post.security).toEqual(expect.arrayContaining([{ oauth2: ['posts:write'] }]));
+    for (const [method, path] of [
+      ['get', '/api/v1/oauth-clients'], ['post', '/api/v1/oauth-clients'], ['get', '/api/v1/oauth-clients/{id}'], ['patch', '/api/v1/oauth-clients/{id}'],
+      ['delete', '/api/v1/oauth-clients/{id}'], ['post', '/api/v1/oauth-clients/{id}/rotate-secret'],
+      ['get', '/api/v1/me/authorizations'], ['get', '/api/v1/me/authorizations/{id}'], ['delete', '/api/v1/me/authorizations/{id}'],
+      ['get', '/api/v1/admin/oauth/signing-keys'], ['post', '/api/v1/admin/oauth/signing-keys/rotate'],
+    ]) {
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    expect(doc.paths['/api/v1/oauth-clients'].post['x-required-scopes']).toEqual(['oauth-clients:write']);
+    expect((await t.http().get('/docs')).status).toBe(200);
+  });
+});
+
 describe('Authorization code + PKCE [GET /oauth/auth, POST /oauth/token]', () => {
   it('signs in, consents in a workspace, and the token reads and writes posts there', async () => {
     const config = await discover(t, app);

@@ -10,6 +10,8 @@ export const PUBLIC_METADATA = 'tessera:public';
 export const SecuritySchemes = {
   bearer: 'bearer',
   apiKeyHeader: 'api_key_header',
+  /** An access token of the built-in OAuth 2.1 provider (/oauth), issued to a third-party app. */
+  oauth2: 'oauth2',
 } as const;
 
 export interface AuthenticatedOptions {
@@ -40,6 +42,7 @@ export function Authenticated(options: AuthenticatedOptions = {}): MethodDecorat
     SetMetadata(AUTH_METADATA, options),
     ApiSecurity(SecuritySchemes.bearer, scopes),
     ApiSecurity(SecuritySchemes.apiKeyHeader, scopes),
+    ApiSecurity(SecuritySchemes.oauth2, scopes),
     ApiExtension('x-required-scopes', scopes),
   ];
   if (options.workspace === 'header') {
