@@ -22,6 +22,7 @@ import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { OAuthModule } from './modules/oauth/oauth.module';
 import { RolesModule } from './modules/roles/roles.module';
+import { SsoModule } from './modules/sso/sso.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
 import { InboundWebhooksModule } from './modules/webhooks/inbound/inbound-webhooks.module';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         AuthModule,
         AccountsModule,
         OAuthModule,
+        SsoModule,
         RateLimitModule,
         EntitlementsModule,
         PostsModule,

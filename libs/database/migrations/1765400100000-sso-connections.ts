@@ -6,7 +6,7 @@ export class SsoConnections1765400100000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       -- A workspace's outside OpenID Connect identity provider (one per workspace), set by an owner.
-      -- The client secret is sealed with ENCRYPTION_KEY (the connection id as associated data).
+      -- The client secret is sealed with ENCRYPTION_KEY (the workspace id as associated data).
       CREATE TABLE sso_connections (
         id                    text PRIMARY KEY,
         workspace_id          text NOT NULL UNIQUE REFERENCES workspaces(id) ON DELETE CASCADE,
