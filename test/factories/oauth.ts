@@ -21,7 +21,11 @@ export interface IssuerApp extends TestApp {
   issuer: string;
 }
 
-/** The API on a port known in advance, so that the provider's issuer (PUBLIC_URL + /oauth) is its real address. */
+/**
+ * The API on a port known in advance, so that the provider's issuer (PUBLIC_URL + /oauth) is its
+ * real address. PUBLIC_URL is process-wide (configureHttp: absolute links and redirect URIs), so
+ * an app started later in the same spec reconfigures it.
+ */
 export async function startIssuerApp(overrides: Record<string, string> = {}): Promise<IssuerApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
