@@ -5,6 +5,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Account, addMember, createPat, makeOperator, registerAccount, resetTokenFor } from '../factories/accounts';
 import { OAuthGrantsService } from '../../src/modules/oauth/oauth-grants.service';
 import { startTestWorker } from '../utils/app';
+import { isolatedStack } from '../utils/isolated-stack';
 import {
   authorizationRequest,
   authorizeAndExchange,
@@ -500,6 +501,33 @@ describe('Signing-key rotation [POST /admin/oauth/signing-keys/rotate]', () => {
     expect(kidOf(after.id_token!)).toBe(jwksBefore[1]);
     // openid-client verified the new ID token against the JWKS; tokens issued before still work.
     expect(after.claims()).toMatchObject({ sub: owner.user.id });
+  });
+});
+
+describe('A changed ENCRYPTION_KEY', () => {
+  it('retires the signing keys it cannot open and makes new ones: the provider keeps working', async () => {
+    const stack = await isolatedStack();
+    try {
+      const first = await startIssuerApp({ ...stack.env, ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') });
+      const before = (await first.http().get('/oauth/jwks')).body.keys.map((k: { kid: string }) => k.kid);
+      await first.close();
+      const second = await startIssuerApp({ ...stack.env, ENCRYPTION_KEY: Buffer.alloc(32, 2).toString('base64') });
+      try {
+        const jwks = await second.http().get('/oauth/jwks');
+        expect(jwks.status).toBe(200);
+        const after = jwks.body.keys.map((k: { kid: string }) => k.kid);
+        expect(after).toHaveLength(2);
+        expect(after.some((kid: string) => before.includes(kid))).toBe(false);
+        const user = await registerAccount(second);
+        const c = await registerClient(second, user);
+        const { tokens } = await authorizeAndExchange(second, c, user, 'openid posts:read');
+        expect(kidOf(tokens.id_token!)).toBe(after[0]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await stack.drop();
+    }
   });
 });
 

@@ -148,7 +148,7 @@ export class OAuthProviderService implements OnModuleInit, OnModuleDestroy {
     provider.use(this.interactions.middleware(provider, errors));
     provider.on('server_error', (_ctx: unknown, err: unknown) => this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'OAuth provider error'));
     const callback = provider.callback();
-    return { provider, handle: (req, res) => callback(req, res), keyIds: jwks.map((k) => k.kid).join(',') };
+    return { provider, handle: (req, res) => callback(req, res), keyIds: keyIdsOf(await this.keys.summary()) };
   }
 
   private async findAccount(id: string): Promise<ProviderAccount | undefined> {

@@ -1,6 +1,6 @@
 import { generateKeyPair, type JsonWebKey } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { newId, seal, unseal } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { NewSigningKey, SigningKeysRepository } from './signing-keys.repository';
@@ -24,6 +24,7 @@ export interface KeySetSummary {
 @Injectable()
 export class SigningKeysService {
   static readonly RETAIN_SECONDS = 86_400;
+  private readonly logger = new Logger(SigningKeysService.name);
 
   constructor(
     private readonly repo: SigningKeysRepository,
@@ -33,14 +34,31 @@ export class SigningKeysService {
   /** The keys to give the provider, the active one first (it signs); makes the first ones when there are none. */
   async load(): Promise<ProviderKey[]> {
     let rows = await this.repo.published(SigningKeysService.RETAIN_SECONDS);
-    const missing = (['active', 'next'] as const).filter((state) => !rows.some((r) => r.state === state));
+    // A key sealed under another ENCRYPTION_KEY (it was changed) cannot sign: it is retired and replaced.
+    const unreadable = rows.filter((r) => this.open(r.id, r.private_jwk_sealed) === null);
+    if (unreadable.length) {
+      this.logger.warn({ keys: unreadable.map((r) => r.id) }, 'OAuth signing keys sealed under another ENCRYPTION_KEY: retired and replaced');
+      for (const r of unreadable) if (r.state !== 'retired') await this.repo.setState(r.id, 'retired');
+    }
+    const missing = (['active', 'next'] as const).filter((state) => !rows.some((r) => r.state === state && !unreadable.includes(r)));
     if (missing.length) {
       // Generated before any transaction (RSA generation takes tens of milliseconds); a process
       // that loses the race to another one drops its key.
       for (const state of missing) await this.repo.insertIfVacant(await this.generate(), state);
       rows = await this.repo.published(SigningKeysService.RETAIN_SECONDS);
     }
-    return rows.map((r) => ({ ...(JSON.parse(unseal(this.config.encryptionKey, r.private_jwk_sealed, r.id).toString('utf8')) as JsonWebKey), kid: r.id, alg: 'RS256', use: 'sig' }));
+    return rows.flatMap((r) => {
+      const jwk = this.open(r.id, r.private_jwk_sealed);
+      return jwk ? [{ ...jwk, kid: r.id, alg: 'RS256' as const, use: 'sig' as const }] : [];
+    });
+  }
+
+  private open(id: string, sealed: string): JsonWebKey | null {
+    try {
+      return JSON.parse(unseal(this.config.encryptionKey, sealed, id).toString('utf8')) as JsonWebKey;
+    } catch {
+      return null;
+    }
   }
 
   /** Which keys are published, by state. */
