@@ -305,6 +305,20 @@ describe('The OAuth token as a credential', () => {
     expect((await t.http().get('/api/v1/posts').set(bearer(memberTokens.access_token))).status).toBe(404);
   });
 
+  it('mints only what delegation allows: a token pinned to its workspace, within its scopes, expiring with it', async () => {
+    const minting = await registerClient(t, owner, { scopes: ['tokens:write', 'posts:read'] });
+    const { tokens } = await authorizeAndExchange(t, minting, owner, 'openid tokens:write posts:read');
+    const unpinned = await t.http().post('/api/v1/me/tokens').set(bearer(tokens.access_token)).send({ name: 'from app', scopes: ['posts:read'] });
+    expect(unpinned.status).toBe(403);
+    const beyond = await t.http().post('/api/v1/me/tokens').set(bearer(tokens.access_token)).send({ name: 'from app', scopes: ['posts:write'], workspace_id: owner.workspace.id });
+    expect(beyond.status).toBe(403);
+    const pinned = await t.http().post('/api/v1/me/tokens').set(bearer(tokens.access_token)).send({ name: 'from app', scopes: ['posts:read'], workspace_id: owner.workspace.id });
+    expect(pinned.status).toBe(201);
+    const expiresAt = new Date(pinned.body.data.expires_at).getTime();
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 900_000);
+  });
+
   it('a consent in a workspace the user does not belong to is refused on the page', async () => {
     const stranger = await registerAccount(t);
     const config = await discover(t, app);
