@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Account, addMember, createPat, makeOperator, registerAccount } from '../factories/accounts';
 import { Browser, IssuerApp, registerClient, RegisteredClient, startIssuerApp } from '../factories/oauth';
-import { startTestApp, TestApp } from '../utils/app';
+import { startTestApp } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
 
 /**
