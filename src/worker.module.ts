@@ -10,6 +10,7 @@ import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { MailModule } from './modules/mail/mail.module';
 import { MailProcessor } from './modules/mail/mail.processor';
+import { OAuthModule } from './modules/oauth/oauth.module';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -32,6 +33,8 @@ export class WorkerModule {
         WorkspacesModule,
         EntitlementsModule,
         MailModule,
+        // The maintenance job purges the OAuth provider's expired tokens and retired keys.
+        OAuthModule,
         ...(serves(Queues.webhooks) ? [WebhookWorkerModule.forRoot(config)] : []),
       ],
       providers: [

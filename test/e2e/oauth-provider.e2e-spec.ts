@@ -548,8 +548,8 @@ describe('A changed ENCRYPTION_KEY', () => {
 describe('Account recovery and the hourly purge', () => {
   let worker: INestApplicationContext;
   beforeAll(async () => {
-    // The real mail worker: it makes the reset token and "sends" it to the development mailbox.
-    worker = await startTestWorker({ WORKER_QUEUES: 'mail' });
+    // The real worker (its maintenance queue purges OAuth tokens; its mail queue sends the reset token to the development mailbox).
+    worker = await startTestWorker({ WORKER_QUEUES: 'mail,maintenance' });
   });
   afterAll(async () => {
     await worker?.close();
