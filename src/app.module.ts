@@ -22,7 +22,9 @@ import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { McpModule } from './modules/mcp/mcp.module';
+import { OAuthModule } from './modules/oauth/oauth.module';
 import { RolesModule } from './modules/roles/roles.module';
+import { SsoModule } from './modules/sso/sso.module';
 import { TokensModule } from './modules/tokens/tokens.module';
 import { UsersModule } from './modules/users/users.module';
 import { InboundWebhooksModule } from './modules/webhooks/inbound/inbound-webhooks.module';
@@ -51,6 +53,8 @@ export class AppModule implements NestModule {
         AuthModule,
         AccountsModule,
         PasskeysModule,
+        OAuthModule,
+        SsoModule,
         RateLimitModule,
         EntitlementsModule,
         PostsModule,

@@ -13,6 +13,7 @@ import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } fro
 import { AppConfig } from './config/config';
 import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
+import { OAuthProviderService } from './modules/oauth/oauth-provider.service';
 import { setupOpenApi } from './openapi';
 import { corsOptions, HELMET_OPTIONS, HSTS_HEADER } from './security-headers';
 
@@ -169,6 +170,36 @@ function answerRouterError(err: FastifyError, req: FastifyRequest, reply: Fastif
   reply.code(status).send(body);
 }
 
+/** Where the OAuth provider (a Koa app) is mounted. */
+const OAUTH_MOUNT = '/oauth';
+/** Discovery at the root, where OpenID Connect (issuer without path) and RFC 8414 (issuer /oauth) clients look. */
+const OAUTH_ROOT_DISCOVERY = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server/oauth'];
+
+type MountedRequest = IncomingMessage & { originalUrl?: string };
+
+/**
+ * The provider's view of a request for it, or null when the request is not one: `url` relative to
+ * /oauth, `originalUrl` the path under which the provider lives (it derives its endpoints' URLs
+ * from the two). Root discovery is answered as /oauth/.well-known/openid-configuration.
+ */
+function oauthTarget(rawUrl: string): { url: string; originalUrl: string } | null {
+  const path = rawUrl.split('?')[0];
+  if (OAUTH_ROOT_DISCOVERY.includes(path)) return { url: '/.well-known/openid-configuration', originalUrl: `${OAUTH_MOUNT}/.well-known/openid-configuration` };
+  if (path !== OAUTH_MOUNT && !path.startsWith(`${OAUTH_MOUNT}/`)) return null;
+  return { url: rawUrl.slice(OAUTH_MOUNT.length) || '/', originalUrl: rawUrl };
+}
+
+/** Hands a request to the provider (which answers it whole, in OAuth's own formats), with our request id. */
+function serveOAuth(oauth: OAuthProviderService, req: MountedRequest, res: ServerResponse, target: { url: string; originalUrl: string }): Promise<void> {
+  assignRequestId(req, res);
+  req.originalUrl = target.originalUrl;
+  req.url = target.url;
+  return oauth.handle(req, res).catch(() => {
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end();
+  });
+}
+
 /** The queues dashboard to anyone but an operator: the same answer as a route that does not exist. */
 function dashboardNotFound(req: IncomingMessage, requestId: string): string {
   const path = (req.url ?? '').split('?')[0];
@@ -212,6 +243,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
     namedWildcardsOnFastify(fastify);
     app = fastify;
+    // The OAuth provider reads its own bodies: its requests leave Fastify before any parsing.
+    const oauth = app.get(OAuthProviderService);
+    adapter.getInstance().addHook('onRequest', async (req, reply) => {
+      const target = oauthTarget(req.raw.url ?? '');
+      if (!target) return;
+      reply.hijack();
+      await serveOAuth(oauth, req.raw, reply.raw, target);
+    });
     // After routing, before bull-board's routes (registered at init) see the request.
     const gate = app.get(QueuesDashboardGate);
     adapter.getInstance().addHook('onRequest', async (req, reply) => {
@@ -232,6 +271,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       next();
     });
     rawInboundBodyOnExpress(express);
+    // The OAuth provider reads its own bodies: mounted before the JSON parser.
+    const oauth = express.get(OAuthProviderService);
+    express.use((req: MountedRequest, res: ServerResponse, next: () => void) => {
+      const target = oauthTarget(req.originalUrl ?? req.url ?? '');
+      if (!target) return next();
+      void serveOAuth(oauth, req, res, target);
+    });
     // Registered before init, so before bull-board's router (mounted at init).
     const gate = express.get(QueuesDashboardGate);
     express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {

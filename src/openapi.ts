@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ErrorEnvelopeDto } from '@tessera/common';
 import { SecuritySchemes } from './modules/auth/authenticated.decorator';
+import { ALL_SCOPES, describeScope } from './modules/auth/scopes';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -11,8 +12,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       [
         'Multi-tenant API platform. Every answer uses one envelope: `success`, `status`, `code`, `message`, `data`, `meta` (request_id, timestamp, pagination).',
-        'Authenticate with `Authorization: Bearer <JWT | sk_live_… | tsr_pat_…>` or `X-Api-Key: <tsr_pat_…>`. Workspace routes take X-Workspace-ID (id or slug) from JWTs, personal access tokens and the session cookie.',
+        'Authenticate with `Authorization: Bearer <JWT | sk_live_… | tsr_pat_… | OAuth access token>` or `X-Api-Key: <tsr_pat_…>`. Workspace routes take X-Workspace-ID (id or slug) from JWTs, personal access tokens and the session cookie.',
         'Browsers sign in for the `tessera_session` cookie (POST /auth/login with `"session": true`, a magic link or a passkey). Every state-changing request made with the cookie must send `X-CSRF-Token` (the sign-in\'s `csrf_token`, also in the `tessera_csrf` cookie) and come from an allowed `Origin`, else 403. A request that also sends `Authorization` or `X-Api-Key` is judged by that credential alone: the cookie is not read.',
+        'Third-party apps use the built-in OAuth 2.1 / OpenID Connect provider (discovery at /.well-known/openid-configuration): authorization code with PKCE (S256), client registered at /api/v1/oauth-clients. Its access token acts in the one workspace the user picked at consent, with the granted scopes within the user\'s role.',
         'Each operation lists the scopes it needs in its security requirements and in `x-required-scopes`; GET /api/v1/scopes lists the catalog.',
       ].join('\n\n'),
     )
@@ -29,6 +31,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           'State-changing requests also need `X-CSRF-Token` (the `tessera_csrf` cookie\'s value) and an allowed `Origin`. Ignored when Authorization or X-Api-Key is sent.',
       },
       SecuritySchemes.sessionCookie,
+    )
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description:
+          'The built-in OAuth 2.1 provider: authorization code with PKCE (S256) only, rotating refresh tokens. Register the app at /api/v1/oauth-clients (redirect URIs matched exactly); the user signs in, consents and picks one workspace. OpenID Connect scopes (openid, profile, email, offline_access) are offered too.',
+        flows: {
+          authorizationCode: {
+            authorizationUrl: '/oauth/auth',
+            tokenUrl: '/oauth/token',
+            refreshUrl: '/oauth/token',
+            scopes: Object.fromEntries(ALL_SCOPES.map((scope) => [scope, describeScope(scope)])),
+          },
+        },
+      },
+      SecuritySchemes.oauth2,
     )
     .addGlobalResponse(
       { status: 429, description: 'RATE_LIMITED: over the limit; see Retry-After.', schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } },
@@ -81,6 +99,6 @@ export function setupOpenApi(app: INestApplication): void {
     useGlobalPrefix: false,
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: { persistAuthorization: true, initOAuth: { usePkceWithAuthorizationCodeGrant: true } },
   });
 }

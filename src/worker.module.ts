@@ -13,6 +13,7 @@ import { MfaModule } from './modules/mfa/mfa.module';
 import { PasskeysModule } from './modules/passkeys/passkeys.module';
 import { BrowserSessionsModule } from './modules/sessions/browser-sessions.module';
 import { MailProcessor } from './modules/mail/mail.processor';
+import { OAuthModule } from './modules/oauth/oauth.module';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -38,6 +39,8 @@ export class WorkerModule {
         WorkspacesModule,
         EntitlementsModule,
         MailModule,
+        // The maintenance job purges the OAuth provider's expired tokens and retired keys.
+        OAuthModule,
         ...(serves(Queues.webhooks) ? [WebhookWorkerModule.forRoot(config)] : []),
       ],
       providers: [

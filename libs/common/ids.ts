@@ -5,7 +5,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export type IdPrefix =
   | 'usr' | 'ws' | 'key' | 'pat' | 'role' | 'whk' | 'dlv' | 'evt' | 'pst' | 'seo'
   | 'req' | 'ses' | 'aud' | 'rst' | 'px' | 'mcp' | 'inv' | 'emc' | 'att' | 'src' | 'inb'
-  | 'bss' | 'mfc' | 'mgl' | 'pky';
+  | 'bss' | 'mfc' | 'mgl' | 'pky'
+  | 'oac' | 'oag' | 'osk' | 'sso';
 
 /**
  * CSPRNG bytes taken from a pooled buffer (one system call per 4 KiB, not one per id): every id of

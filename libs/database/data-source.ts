@@ -12,6 +12,9 @@ import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound
 import { WebhookEndpointStats1765000000000 } from './migrations/1765000000000-webhook-endpoint-stats';
 import { SignInSessionsMfaPasskeys1765300000000 } from './migrations/1765300000000-sign-in-sessions-mfa-passkeys';
 import { McpServers1765200000000 } from './migrations/1765200000000-mcp-servers';
+import { OAuthProvider1765400000000 } from './migrations/1765400000000-oauth-provider';
+import { SsoConnections1765400100000 } from './migrations/1765400100000-sso-connections';
+import { EmailVerified1765400200000 } from './migrations/1765400200000-email-verified';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -28,6 +31,9 @@ export const migrations = [
   WebhookEndpointStats1765000000000,
   SignInSessionsMfaPasskeys1765300000000,
   McpServers1765200000000,
+  OAuthProvider1765400000000,
+  SsoConnections1765400100000,
+  EmailVerified1765400200000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

@@ -67,6 +67,22 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_URLS must be one of/);
   });
 
+  it('should name the OAuth issuer after PUBLIC_URL, else after the address the API listens on', () => {
+    expect(loadConfig(base).oauth).toEqual({ issuer: 'http://127.0.0.1:3000/oauth', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 });
+    expect(loadConfig({ ...base, PUBLIC_URL: 'https://api.example.com/' }).oauth.issuer).toBe('https://api.example.com/oauth');
+    expect(loadConfig({ ...base, HOST: '0.0.0.0', PORT: '8080' }).oauth.issuer).toBe('http://localhost:8080/oauth');
+    expect(loadConfig({ ...base, HOST: '::1' }).oauth.issuer).toBe('http://[::1]:3000/oauth');
+    expect(() => loadConfig({ ...base, OAUTH_ACCESS_TOKEN_TTL_SECONDS: '5' })).toThrow(/^OAUTH_ACCESS_TOKEN_TTL_SECONDS/);
+    expect(() => loadConfig({ ...base, OAUTH_REFRESH_TOKEN_TTL_DAYS: '0' })).toThrow(/^OAUTH_REFRESH_TOKEN_TTL_DAYS/);
+  });
+
+  it('should allow private SSO issuers only outside production', () => {
+    expect(loadConfig(base).ssoAllowPrivateIssuers).toBe(false);
+    expect(loadConfig({ ...base, SSO_ALLOW_PRIVATE_ISSUERS: 'true' }).ssoAllowPrivateIssuers).toBe(true);
+    const production = { ...base, NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
+    expect(() => loadConfig({ ...production, SSO_ALLOW_PRIVATE_ISSUERS: 'true' })).toThrow(/SSO_ALLOW_PRIVATE_ISSUERS=true is refused in production/);
+  });
+
   it('should take the webhook retry schedule and refuse a job lock that the HTTP timeout could outlast', () => {
     expect(loadConfig(base).webhooks).toMatchObject({ timeoutMs: 15_000, retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000], lockDurationMs: 60_000 });
     expect(loadConfig({ ...base, WEBHOOKS_RETRY_SCHEDULE: '0.2, 0.5,1' }).webhooks.retrySchedule).toEqual([0.2, 0.5, 1]);

@@ -53,6 +53,19 @@ export interface AppConfig {
   webauthn: { rpId: string; rpName: string; origins: string[] };
   /** How long one MCP gateway call to a remote server may take, connection to answer (MCP_TIMEOUT_MS, 30 s). */
   mcpTimeoutMs: number;
+  /** The built-in OAuth 2.1 / OpenID Connect provider at /oauth. */
+  oauth: OAuthSettings;
+  /** SSO: an identity provider's issuer may be http:// and a private or loopback address (development and tests only). */
+  ssoAllowPrivateIssuers: boolean;
+}
+
+export interface OAuthSettings {
+  /** The issuer identifier: PUBLIC_URL + /oauth, else this server's own address (HOST, PORT) + /oauth. */
+  issuer: string;
+  /** Lifetime of an OAuth access token (OAUTH_ACCESS_TOKEN_TTL_SECONDS, 900). */
+  accessTokenTtlSeconds: number;
+  /** Lifetime of each OAuth refresh token; every refresh rotates it (OAUTH_REFRESH_TOKEN_TTL_DAYS, 30). */
+  refreshTokenTtlDays: number;
 }
 
 /** How the worker delivers webhooks. */
@@ -185,6 +198,23 @@ function webhooksAllowPrivateUrls(env: Env, nodeEnv: AppConfig['nodeEnv']): bool
   return allow;
 }
 
+/**
+ * The provider's issuer: PUBLIC_URL + /oauth in any real deployment (clients compare it character
+ * for character); without PUBLIC_URL, the address the API listens on (localhost for 0.0.0.0 or ::).
+ */
+function oauthIssuer(publicUrl: string | undefined, host: string, port: number): string {
+  if (publicUrl) return `${publicUrl.replace(/\/+$/, '')}/oauth`;
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}/oauth`;
+}
+
+/** SSO_ALLOW_PRIVATE_ISSUERS: in production it would let a workspace owner make the API call into the internal network. */
+function ssoAllowPrivateIssuers(env: Env, nodeEnv: AppConfig['nodeEnv']): boolean {
+  const allow = oneOf(env, 'SSO_ALLOW_PRIVATE_ISSUERS', ['true', 'false'] as const, 'false') === 'true';
+  if (allow && nodeEnv === 'production') throw new ConfigError('SSO_ALLOW_PRIVATE_ISSUERS=true is refused in production: it lets SSO issuers be private and loopback addresses');
+  return allow;
+}
+
 /** WORKER_QUEUES: "all" or a comma list of queue names. */
 function workerQueues(env: Env): QueueName[] {
   const all = Object.values(Queues);
@@ -231,10 +261,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const apiProcesses = int(env, 'API_PROCESSES', nodeEnv === 'test' ? 1 : availableParallelism(), 1, 64);
   const port = int(env, 'PORT', 3000, 0, 65535);
   const origins = allowedOrigins(env);
+  const host = hostOf(env);
   return {
     nodeEnv,
     port,
-    host: hostOf(env),
+    host,
     apiProcesses,
     httpAdapter: oneOf(env, 'HTTP_ADAPTER', ['express', 'fastify'] as const, 'express'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
@@ -267,6 +298,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     allowedOrigins: origins,
     webauthn: webauthnSettings(env, publicUrl, origins, port),
     mcpTimeoutMs: int(env, 'MCP_TIMEOUT_MS', 30_000, 100, 120_000),
+    oauth: {
+      issuer: oauthIssuer(publicUrl, host, port),
+      accessTokenTtlSeconds: int(env, 'OAUTH_ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
+      refreshTokenTtlDays: int(env, 'OAUTH_REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
+    },
+    ssoAllowPrivateIssuers: ssoAllowPrivateIssuers(env, nodeEnv),
   };
 }
 

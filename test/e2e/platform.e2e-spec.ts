@@ -137,7 +137,7 @@ describe('Scopes', () => {
     const res = await t.http().get('/api/v1/scopes?per_page=100');
     expect(res.status).toBe(200);
     expect(res.body.data).toContainEqual({ scope: 'posts:read', resource: 'posts', action: 'read', description: 'Read posts.' });
-    expect(res.body.data).toHaveLength(36);
+    expect(res.body.data).toHaveLength(39);
     // The shared list parameters apply here too.
     const posts = await t.http().get('/api/v1/scopes?resource=posts&sort=-action');
     expect(posts.body.data.map((s: { scope: string }) => s.scope)).toEqual(['posts:write', 'posts:read', 'posts:delete']);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Account, createApiKey, createPat, registerAccount, setTier, uniqueEmail } from '../factories/accounts';
 import { registerServer } from '../factories/mcp';
 import { insertDelivery } from '../factories/webhooks';
+import { authorizeAndExchange, registerClient, startIssuerApp } from '../factories/oauth';
 import { startTestApp, TestApp } from '../utils/app';
 import { McpRemote, startMcpRemote } from '../utils/mcp-remote';
 import { startReceiver } from '../utils/receiver';
@@ -563,5 +564,28 @@ describe('Introduction (seed 004, a multi-tenant org API)', () => {
     expect(forged.status).toBe(403);
     expect(forged.body).toMatchObject({ success: false, code: 'FORBIDDEN' });
   });
-  it.todo('OAuth 2.1 Authorization Code access token (Authorization: Bearer) — arrives with the OAuth issue');
+  it('OAuth 2.1 Authorization Code access token (Authorization: Bearer …) on an account route and a tenant route; no password grant', async () => {
+    // The provider's issuer must be the API's real address: an app of its own, on a port known in advance.
+    const oauth = await startIssuerApp();
+    try {
+      const user = await registerAccount(oauth);
+      const thirdParty = await registerAccount(oauth);
+      const app = await registerClient(oauth, thirdParty, { scopes: ['users:read', 'workspaces:read'] });
+      const { tokens } = await authorizeAndExchange(oauth, app, user, 'openid users:read workspaces:read');
+      // The seed shows a JWT (eyJ…); Tessera's OAuth access tokens are opaque, so that they can be
+      // revoked (RFC 7009) and introspected (RFC 7662). They are sent the same way.
+      const me = await oauth.http().get('/api/v1/me').set('Authorization', `Bearer ${tokens.access_token}`);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ success: true, status: 200, code: 'OK', data: { id: user.user.id } });
+      const org = await oauth.http().get(`/api/v1/organizations/${user.workspace.id}`).set('Authorization', `Bearer ${tokens.access_token}`);
+      expect(org.status).toBe(200);
+      expect(org.body.data.id).toBe(user.workspace.id);
+      // "There is no password grant."
+      const password = await oauth.http().post('/oauth/token').type('form').auth(app.id, app.secret!).send({ grant_type: 'password', username: user.user.email, password: user.password });
+      expect(password.status).toBe(400);
+      expect(password.body.error).toBe('unsupported_grant_type');
+    } finally {
+      await oauth.close();
+    }
+  });
 });

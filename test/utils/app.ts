@@ -41,8 +41,11 @@ export interface TestApp {
 
 /** Boots the real API (the same bootstrap as production) on a free port. */
 export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const app = await createApp(testConfig(overrides));
-  await app.listen(0, '127.0.0.1');
+  const config = testConfig(overrides);
+  const app = await createApp(config);
+  // PORT 0 (the default here): any free port. A spec that needs its URL in advance (the OAuth
+  // provider's issuer) picks a free port and passes it, with PUBLIC_URL.
+  await app.listen(config.port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return { app, url, http: () => request(url), close: () => app.close() };

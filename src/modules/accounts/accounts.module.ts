@@ -12,6 +12,7 @@ import { MeSessionsController } from './me-sessions.controller';
 import { MagicLinkEntity } from './magic-link.entity';
 import { MagicLinkService } from './magic-link.service';
 import { MagicLinksRepository } from './magic-links.repository';
+import { OAuthModule } from '../oauth/oauth.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -41,6 +42,7 @@ import { SessionsService } from './sessions.service';
     ApiKeysModule,
     TokensModule,
     MailModule,
+    OAuthModule,
     RateLimitModule,
     BrowserSessionsModule,
     MfaModule,

@@ -75,6 +75,7 @@ export class EmailChangeService implements OnModuleInit {
       const email = token.startsWith(CONFIRM_PREFIX) ? await this.repo.consume(userId, hashSecret(token)) : null;
       if (!email) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
       await this.users.updateProfile(userId, { email });
+      await this.users.markEmailVerified(userId);
     });
   }
 }

@@ -6,6 +6,7 @@ import { JobPayloads, Jobs, Queues } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuditService } from '../audit/audit.service';
 import { MailService } from '../mail/mail.service';
+import { OAuthGrantsService } from '../oauth/oauth-grants.service';
 import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { PasswordResetEntity } from './password-reset.entity';
@@ -31,6 +32,7 @@ export class PasswordResetService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly tokens: TokensService,
+    private readonly oauthGrants: OAuthGrantsService,
     private readonly audit: AuditService,
     private readonly mail: MailService,
     private readonly mfa: MfaService,
@@ -86,11 +88,15 @@ export class PasswordResetService implements OnModuleInit {
     const userId = token.startsWith(RESET_PREFIX) ? await this.repo.consume(hashSecret(token)) : null;
     if (!userId) throw ApiError.validation({ token: ['is invalid, expired or already used'] });
     await this.users.setPassword(userId, password);
+    // The token came back from the account's mailbox: its address is proven.
+    await this.users.markEmailVerified(userId);
     const sessionsRevoked = await this.sessions.revokeAllForUser(userId);
     // Nor does a second step begun with the old password, or a sign-in link mailed before.
     await this.mfa.expireChallenges(userId);
     await this.magicLinks.expireOpen(userId);
     const tokensRevoked = await this.tokens.revokeAllForUser(userId);
+    // Apps the account authorized act with its powers too: a takeover must not keep them.
+    const authorizationsRevoked = await this.oauthGrants.revokeAllForUser(userId);
     this.audit.record({
       workspaceId: null,
       actorType: 'user',
@@ -99,7 +105,7 @@ export class PasswordResetService implements OnModuleInit {
       targetType: 'user',
       targetId: userId,
       requestId,
-      metadata: { reason: 'password_reset', sessions_revoked: sessionsRevoked, tokens_revoked: tokensRevoked },
+      metadata: { reason: 'password_reset', sessions_revoked: sessionsRevoked, tokens_revoked: tokensRevoked, authorizations_revoked: authorizationsRevoked },
     });
   }
 }

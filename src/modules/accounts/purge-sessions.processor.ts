@@ -4,12 +4,18 @@ import { Job, Queue } from 'bullmq';
 import { Jobs, Queues } from '@tessera/queue';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { MfaService } from '../mfa/mfa.service';
+import { OAuthGrantsService } from '../oauth/oauth-grants.service';
+import { SigningKeysService } from '../oauth/signing-keys.service';
 import { PasskeysService } from '../passkeys/passkeys.service';
 import { BrowserSessionsService } from '../sessions/browser-sessions.service';
 import { MagicLinkService } from './magic-link.service';
 import { SessionsService } from './sessions.service';
 
-/** Deletes refresh tokens, browser sessions, MFA and WebAuthn challenges and sign-in links that ended (more than a day ago), every hour. */
+/**
+ * Every hour: refresh tokens that expired more than a day ago, access-token revocations past
+ * their token's life, browser sessions, MFA and WebAuthn challenges and sign-in links that ended,
+ * and the OAuth provider's expired tokens, grants and retired signing keys.
+ */
 @Processor(Queues.maintenance)
 export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PurgeSessionsProcessor.name);
@@ -21,6 +27,8 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
     private readonly mfa: MfaService,
     private readonly magicLinks: MagicLinkService,
     private readonly passkeys: PasskeysService,
+    private readonly oauthGrants: OAuthGrantsService,
+    private readonly signingKeys: SigningKeysService,
     @InjectQueue(Queues.maintenance) private readonly queue: Queue,
   ) {
     super();
@@ -38,7 +46,9 @@ export class PurgeSessionsProcessor extends WorkerHost implements OnApplicationB
     const mfaChallenges = await this.mfa.purgeExpired();
     const magicLinks = await this.magicLinks.purgeExpired();
     const webauthnChallenges = await this.passkeys.purgeExpiredChallenges();
-    this.logger.log({ deleted, revocations, browserSessions, mfaChallenges, magicLinks, webauthnChallenges }, 'expired sign-in state purged');
+    const oauth = await this.oauthGrants.purgeExpired();
+    const keys = await this.signingKeys.purgeRetired();
+    this.logger.log({ deleted, revocations, browserSessions, mfaChallenges, magicLinks, webauthnChallenges, oauth, keys }, 'expired sign-in state purged');
     return { deleted };
   }
 }

@@ -6,7 +6,8 @@ import { AuditRepository } from './audit.repository';
 export interface AuditEvent {
   workspaceId: string | null;
   /** system: the worker acting on its own (webhook endpoints disabled, deliveries given up). */
-  actorType: 'user' | 'api_key' | 'pat' | 'anonymous' | 'system';
+  /** oauth: a third-party app acting with a user's OAuth access token (actorId: the user). */
+  actorType: 'user' | 'api_key' | 'pat' | 'oauth' | 'anonymous' | 'system';
   actorId: string | null;
   action: string;
   targetType?: string | null;

@@ -108,7 +108,7 @@ export class AccessTokensService implements OnModuleInit, OnModuleDestroy {
 
   /** A short-lived JWT carrying exactly the powers of the API key or PAT presented (for browser widgets). */
   async exchange(principal: Principal): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
-    if (principal.kind === 'user') throw ApiError.badRequest('Present an API key or a personal access token to exchange.');
+    if (principal.kind !== 'api_key' && principal.kind !== 'pat') throw ApiError.badRequest('Present an API key or a personal access token to exchange.');
     // Re-exchanging would mint a fresh token from a token, forever, without the secret.
     if (principal.exchanged) throw ApiError.badRequest('This access token was already exchanged: present the API key or personal access token itself.');
     // Never past the credential's own end (its expiry, or the end of a rotation's grace period).

@@ -8,6 +8,7 @@ import { BrowserSessionsService } from '../sessions/browser-sessions.service';
 import { assertSameSiteRequest, sessionCookieOf } from '../sessions/session-cookies';
 import { UsersService } from '../users/users.service';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
+import { OAuthGrantsService } from '../oauth/oauth-grants.service';
 import { PAT_PREFIX, TokensService } from '../tokens/tokens.service';
 import { WorkspacesService } from '../workspaces/workspaces.service';
 import { AUTH_METADATA, AuthenticatedOptions, PUBLIC_METADATA } from './authenticated.decorator';
@@ -40,6 +41,7 @@ export class AuthGuard implements CanActivate {
     private readonly workspaces: WorkspacesService,
     private readonly apiKeys: ApiKeysService,
     private readonly tokens: TokensService,
+    private readonly oauth: OAuthGrantsService,
     private readonly users: UsersService,
     private readonly failedAuth: FailedAuthLimiter,
     private readonly browserSessions: BrowserSessionsService,
@@ -88,7 +90,11 @@ export class AuthGuard implements CanActivate {
       throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>", or sign in for a session cookie.');
     }
     const ip = clientIp(req);
-    const needsLookup = credential.startsWith('sk_') ? !this.apiKeys.isVerified(credential) : credential.startsWith(PAT_PREFIX) && !this.tokens.isVerified(credential);
+    const needsLookup = credential.startsWith('sk_')
+      ? !this.apiKeys.isVerified(credential)
+      : credential.startsWith(PAT_PREFIX)
+        ? !this.tokens.isVerified(credential)
+        : OAuthGrantsService.looksLikeAccessToken(credential) && !this.oauth.isVerified(credential);
     if (needsLookup) await this.failedAuth.assertAllowed(ip);
     try {
       return await this.verify(credential);
@@ -126,6 +132,13 @@ export class AuthGuard implements CanActivate {
       if (!pat) throw ApiError.unauthorized('The personal access token is invalid, expired or revoked.');
       return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null, credentialExpiresAt: pat.expiresAt };
     }
+    if (OAuthGrantsService.looksLikeAccessToken(credential)) {
+      // A third-party app's token: its granted scopes, bound to the workspace the user picked at
+      // consent, checked against the user's role there on every request (like a pinned PAT).
+      const token = await this.oauth.verify(credential);
+      if (!token) throw ApiError.unauthorized('The OAuth access token is invalid, expired or revoked.');
+      return { kind: 'oauth', userId: token.userId, credentialId: token.id, scopes: token.scopes, boundWorkspaceId: token.workspaceId, workspace: null, credentialExpiresAt: token.expiresAt };
+    }
     const claims = await this.accessTokens.verify(credential);
     if (!claims || (await this.accessTokens.isRevoked(claims))) throw ApiError.unauthorized();
     if (claims.knd) {
@@ -158,11 +171,12 @@ export class AuthGuard implements CanActivate {
     }
     const access = await this.workspaces.resolveAccess(named ?? principal.boundWorkspaceId!, principal.userId);
     if (!access) throw ApiError.notFound('Workspace');
+    // A user's credential learns nothing of a workspace the user is not a member of, bound or not.
+    if (principal.kind !== 'api_key' && !access.role) throw ApiError.notFound('Workspace');
     if (principal.boundWorkspaceId && access.id !== principal.boundWorkspaceId) {
       if (from === 'header') throw ApiError.forbidden('This credential is bound to another workspace than the one X-Workspace-ID names.');
       throw ApiError.notFound('Workspace');
     }
-    if (principal.kind !== 'api_key' && !access.role) throw ApiError.notFound('Workspace');
     // API keys act for no user; every user credential needs TOTP on where owners require it.
     if (access.requireMfa && principal.userId && !(await this.mfa.isEnrolled(principal.userId))) {
       throw new ApiError(403, ErrorCode.MFA_REQUIRED, 'This workspace requires multi-factor sign-in: turn TOTP on for your account (POST /api/v1/me/mfa/totp) to work in it.');

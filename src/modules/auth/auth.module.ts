@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { BrowserSessionsModule } from '../sessions/browser-sessions.module';
+import { OAuthModule } from '../oauth/oauth.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -32,6 +33,7 @@ import { ScopesController } from './scopes.controller';
     WorkspacesModule,
     ApiKeysModule,
     TokensModule,
+    OAuthModule,
     RateLimitModule,
     BrowserSessionsModule,
     MfaModule,

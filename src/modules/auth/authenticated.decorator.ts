@@ -11,6 +11,8 @@ export const SecuritySchemes = {
   bearer: 'bearer',
   apiKeyHeader: 'api_key_header',
   sessionCookie: 'session_cookie',
+  /** An access token of the built-in OAuth 2.1 provider (/oauth), issued to a third-party app. */
+  oauth2: 'oauth2',
 } as const;
 
 export interface AuthenticatedOptions {
@@ -42,6 +44,7 @@ export function Authenticated(options: AuthenticatedOptions = {}): MethodDecorat
     ApiSecurity(SecuritySchemes.bearer, scopes),
     ApiSecurity(SecuritySchemes.apiKeyHeader, scopes),
     ApiSecurity(SecuritySchemes.sessionCookie, scopes),
+    ApiSecurity(SecuritySchemes.oauth2, scopes),
     ApiExtension('x-required-scopes', scopes),
   ];
   if (options.workspace === 'header') {

@@ -25,9 +25,10 @@ export interface WorkspaceAccess {
 
 /** Who is calling, resolved by the AuthGuard and attached to the request. */
 export interface Principal {
-  kind: 'user' | 'api_key' | 'pat';
+  /** oauth: an access token of the built-in OAuth provider, issued to a third-party app. */
+  kind: 'user' | 'api_key' | 'pat' | 'oauth';
   userId: string | null;
-  /** The session family (JWT), API key or token the request was made with. */
+  /** The session family (JWT), API key, token, or OAuth authorization (grant) the request was made with. */
   credentialId: string;
   /** Scopes the credential itself carries (a user's JWT carries every scope). */
   scopes: readonly string[];
@@ -39,7 +40,7 @@ export interface Principal {
   rateLimitTier?: Tier | null;
   /** An access token from GET /auth/token (it cannot be exchanged again). */
   exchanged?: boolean;
-  /** When the API key or PAT behind the request stops working (ms since epoch), if it does. */
+  /** When the API key, PAT or OAuth access token behind the request stops working (ms since epoch), if it does. */
   credentialExpiresAt?: number | null;
   /** Signed in by the browser session cookie (credentialId is the session's id, `bss_…`). */
   viaSessionCookie?: boolean;

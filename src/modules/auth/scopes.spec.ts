@@ -25,9 +25,9 @@ describe('scopes', () => {
   });
 
   it('should give the built-in roles what the contract says', () => {
-    expect(expand(BUILT_IN_ROLE_SCOPES.owner)).toHaveLength(36);
+    expect(expand(BUILT_IN_ROLE_SCOPES.owner)).toHaveLength(39);
     expect(expand(BUILT_IN_ROLE_SCOPES.admin)).not.toContain(Scope.WorkspacesDelete);
-    expect(expand(BUILT_IN_ROLE_SCOPES.admin)).toHaveLength(35);
+    expect(expand(BUILT_IN_ROLE_SCOPES.admin)).toHaveLength(38);
     const member = expand(BUILT_IN_ROLE_SCOPES.member);
     expect(member).toEqual(expect.arrayContaining([Scope.PostsWrite, Scope.PostsDelete, Scope.SeoWrite, Scope.McpWrite, Scope.MembersRead]));
     expect(member).not.toContain(Scope.MembersWrite);

@@ -36,6 +36,9 @@ export enum Scope {
   AuditRead = 'audit:read',
   AuditWrite = 'audit:write',
   AuditDelete = 'audit:delete',
+  OAuthClientsRead = 'oauth-clients:read',
+  OAuthClientsWrite = 'oauth-clients:write',
+  OAuthClientsDelete = 'oauth-clients:delete',
 }
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
@@ -53,6 +56,7 @@ const RESOURCE_NOUNS: Record<string, string> = {
   seo: 'SEO reports',
   mcp: 'the MCP gateway',
   audit: 'the audit log',
+  'oauth-clients': 'the OAuth clients (third-party apps) you registered',
 };
 const VERBS: Record<string, string> = { read: 'Read', write: 'Create and update', delete: 'Delete' };
 

@@ -76,6 +76,20 @@ export class FailedAuthLimiter {
     if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.CODE_LIMIT, 'second-factor code checks for this account');
   }
 
+  /**
+   * Password sign-ins that do not go through POST /auth/login (the OAuth provider's sign-in page):
+   * its limit, 10 per 15 minutes per client address and e-mail, spent before the hash is compared.
+   */
+  static readonly SIGN_IN_LIMIT = 10;
+  static readonly SIGN_IN_WINDOW_MS = 15 * 60_000;
+
+  /** Spends one sign-in attempt of this address and e-mail; 429 RATE_LIMITED when none is left. */
+  async spendSignIn(ip: string, email: string): Promise<void> {
+    if (!this.config.rateLimitEnabled) return;
+    const result = await failOpen(this.gcra.check(`sign-in:${ip}:${email.trim().toLowerCase()}`, FailedAuthLimiter.SIGN_IN_LIMIT, FailedAuthLimiter.SIGN_IN_WINDOW_MS), this.log);
+    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.SIGN_IN_LIMIT, 'sign-in attempts for this address and e-mail');
+  }
+
   private limited(retryAfterMs: number, resetMs: number, limit = FailedAuthLimiter.LIMIT, what = 'failed authentication attempts from this address'): ApiError {
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     return new ApiError(

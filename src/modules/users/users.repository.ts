@@ -52,7 +52,7 @@ export class UsersRepository {
     return user;
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'email' | 'passwordHash'>>): Promise<void> {
+  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'email' | 'passwordHash' | 'emailVerifiedAt'>>): Promise<void> {
     await this.repo().update({ id }, { ...patch, updatedAt: new Date() });
   }
 }

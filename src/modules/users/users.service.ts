@@ -66,9 +66,14 @@ export class UsersService {
   }
 
   async updateProfile(id: string, patch: { name?: string; email?: string }): Promise<UserEntity> {
-    const changes: { name?: string; email?: string } = {};
+    const changes: { name?: string; email?: string; emailVerifiedAt?: null } = {};
     if (patch.name !== undefined) changes.name = patch.name.trim();
     if (patch.email !== undefined) changes.email = patch.email.trim().toLowerCase();
+    // A new address is unproven until its owner shows they read it (markEmailVerified).
+    if (changes.email !== undefined) {
+      const current = await this.users.findById(id);
+      if (current && current.email !== changes.email) changes.emailVerifiedAt = null;
+    }
     if (Object.keys(changes).length) {
       try {
         await this.users.update(id, changes);
@@ -87,6 +92,11 @@ export class UsersService {
     if (!currentPassword) throw ApiError.validation({ current_password: [`is required to change ${toChange}`] });
     const ok = await verifyPassword(await this.users.getPasswordHash(id), currentPassword);
     if (!ok) throw ApiError.validation({ current_password: ['is not the current password'] });
+  }
+
+  /** The account has just shown it reads its address (a token mailed to it came back). */
+  async markEmailVerified(id: string): Promise<void> {
+    await this.users.update(id, { emailVerifiedAt: new Date() });
   }
 
   async setPassword(id: string, newPassword: string): Promise<void> {
