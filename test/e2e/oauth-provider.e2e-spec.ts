@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { INestApplicationContext } from '@nestjs/common';
 import { Account, addMember, createPat, makeOperator, registerAccount, resetTokenFor } from '../factories/accounts';
 import { OAuthGrantsService } from '../../src/modules/oauth/oauth-grants.service';
+import { enableTotp } from '../factories/mfa';
 import { startTestWorker } from '../utils/app';
 import { isolatedStack } from '../utils/isolated-stack';
 import {
@@ -253,6 +254,58 @@ describe('Authorization code + PKCE [GET /oauth/auth, POST /oauth/token]', () =>
       expect(hashed.rows[0].n).toBe(1);
     } finally {
       await db.end();
+    }
+  });
+});
+
+describe('Signing in on the provider\'s page with the rules of the API\'s own sign-in', () => {
+  it('an account with TOTP on: the password alone gets no token; a current code does, once; a recovery code does too', async () => {
+    const user = await registerAccount(t);
+    const { authenticator, recoveryCodes } = await enableTotp(t, user);
+    const config = await discover(t, app);
+
+    const request = await authorizationRequest(config, app.redirectUri, 'openid posts:read');
+    const browser = new Browser(t.url);
+    const signIn = await browser.follow(request.url.href);
+    expect(signIn.html).toContain('<label for="code">Authentication code</label>');
+    const passwordOnly = await browser.submit(signIn, '/login', { email: user.user.email, password: user.password });
+    expect(passwordOnly.status).toBe(401);
+    expect(passwordOnly.html).toContain('two-factor sign-in');
+    expect(formsOf(passwordOnly.html).some((f) => f.action.endsWith('/confirm'))).toBe(false);
+    const wrong = await browser.submit(passwordOnly, '/login', { email: user.user.email, password: user.password, code: authenticator.code() === '000000' ? '111111' : '000000' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('The code is wrong');
+    const code = authenticator.code();
+    const consentPage = await browser.submit(wrong, '/login', { email: user.user.email, password: user.password, code });
+    expect(consentPage.status).toBe(200);
+    expect(formsOf(consentPage.html).some((f) => f.action.endsWith('/confirm'))).toBe(true);
+
+    // The same code a second time, in another browser: refused (each code signs in once).
+    const again = await authorizationRequest(config, app.redirectUri, 'openid posts:read');
+    const other = new Browser(t.url);
+    const replayed = await other.submit(await other.follow(again.url.href), '/login', { email: user.user.email, password: user.password, code });
+    expect(replayed.status).toBe(401);
+    const recovered = await other.submit(replayed, '/login', { email: user.user.email, password: user.password, code: recoveryCodes[0] });
+    expect(recovered.status).toBe(200);
+    expect(formsOf(recovered.html).some((f) => f.action.endsWith('/confirm'))).toBe(true);
+  });
+
+  it('a browser signed in to Tessera (session cookie) goes straight to consent; a session bound to one workspace does not', async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    for (const [body, signedIn] of [[{}, true], [{ workspace: user.workspace.id }, false]] as const) {
+      const browser = new Browser(t.url);
+      const login = await browser.request('/api/v1/auth/login', {
+        method: 'POST',
+        body: JSON.stringify({ email: user.user.email, password: user.password, session: true, ...body }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(login.status).toBe(200);
+      const request = await authorizationRequest(config, app.redirectUri, 'openid posts:read');
+      const page = await browser.follow(request.url.href);
+      expect(page.status).toBe(200);
+      expect(formsOf(page.html).some((f) => f.action.endsWith('/confirm'))).toBe(signedIn);
+      expect(formsOf(page.html).some((f) => f.action.endsWith('/login'))).toBe(!signedIn);
     }
   });
 });

@@ -16,7 +16,7 @@ const STYLE = [
   'main{max-width:32rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}',
   'h1{font-size:1.4rem;margin-top:0}',
   'label{display:block;font-weight:600;margin-top:1rem}',
-  'input[type=email],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #57606a;border-radius:4px}',
+  'input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #57606a;border-radius:4px}',
   'fieldset{border:1px solid #d0d7de;border-radius:4px;margin-top:1rem}',
   'fieldset label{font-weight:400;margin-top:.5rem}',
   'button{font:inherit;padding:.5rem 1rem;margin-top:1.25rem;border-radius:4px;border:1px solid #1b1f24;background:#1f6feb;color:#fff;cursor:pointer}',
@@ -67,10 +67,13 @@ export interface LoginPageInput {
   csrf: string;
   email?: string;
   error?: string;
+  /** The error is about the second-factor code (it is the field described, not e-mail and password). */
+  codeError?: boolean;
 }
 
 export function loginPage(input: LoginPageInput): string {
-  const described = input.error ? ' aria-describedby="form-error" aria-invalid="true"' : '';
+  const described = input.error && !input.codeError ? ' aria-describedby="form-error" aria-invalid="true"' : '';
+  const codeDescribed = input.codeError ? ' aria-describedby="form-error" aria-invalid="true"' : ' aria-describedby="code-note"';
   return layout(
     'Sign in',
     `<h1>Sign in to continue to ${escapeHtml(input.clientName)}</h1>
@@ -81,6 +84,9 @@ ${alert(input.error)}
 <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${escapeHtml(input.email ?? '')}"${described}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${described}>
+<label for="code">Authentication code</label>
+<input id="code" name="code" type="text" autocomplete="one-time-code" maxlength="64"${codeDescribed}>
+<p class="note" id="code-note">Only for an account with two-factor sign-in: a code from your authenticator app, or a recovery code.</p>
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="${escapeHtml(input.abortAction)}">

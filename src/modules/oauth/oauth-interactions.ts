@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { isEmail } from 'class-validator';
-import { ApiError, clientIp, deriveKey32, ListQuery } from '@tessera/common';
+import { ApiError, ListQuery, RequestLike, clientIp, deriveKey32 } from '@tessera/common';
 import type { errors as ProviderErrors, InteractionDetails, KoaContext, KoaMiddleware, Provider } from 'oidc-provider';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuditService } from '../audit/audit.service';
@@ -144,7 +144,12 @@ export class OAuthInteractions {
 
   private async show(ctx: KoaContext, provider: Provider, uid: string): Promise<void> {
     const details = await this.details(ctx, provider, uid);
-    if (details.prompt.name === 'login') return send(ctx, 200, await this.loginHtml(provider, details));
+    if (details.prompt.name === 'login') {
+      // A browser already signed in to Tessera (session cookie) goes straight on to consent.
+      const userId = await this.signIn.fromSession(ctx.req as unknown as RequestLike);
+      if (userId) return this.redirect(ctx, await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: userId, remember: false } }, { mergeWithLastSubmission: false }));
+      return send(ctx, 200, await this.loginHtml(provider, details));
+    }
     if (details.prompt.name === 'consent') return send(ctx, 200, await this.consentHtml(provider, details));
     throw new PageError(400, 'Unsupported request', 'This app asked for a step this server does not offer.');
   }
@@ -154,9 +159,9 @@ export class OAuthInteractions {
     return client?.clientName ?? 'this app';
   }
 
-  private async loginHtml(provider: Provider, details: InteractionDetails, problem?: { email: string; error: string }): Promise<string> {
+  private async loginHtml(provider: Provider, details: InteractionDetails, problem?: { email: string; error: string; codeError?: boolean }): Promise<string> {
     const a = this.actions(details.uid);
-    return loginPage({ clientName: await this.clientName(provider, details), action: a.login, abortAction: a.abort, csrf: this.csrfToken(details.uid), email: problem?.email, error: problem?.error });
+    return loginPage({ clientName: await this.clientName(provider, details), action: a.login, abortAction: a.abort, csrf: this.csrfToken(details.uid), email: problem?.email, error: problem?.error, codeError: problem?.codeError });
   }
 
   private async consentHtml(provider: Provider, details: InteractionDetails, error?: string): Promise<string> {
@@ -196,8 +201,10 @@ export class OAuthInteractions {
     const password = form.get('password') ?? '';
     const ip = addressOf(ctx);
     const userAgent = ctx.get('user-agent') || null;
+    const code = (form.get('code') ?? '').slice(0, 64);
     const wellFormed = isEmail(email) && email.length <= 254 && password.length > 0 && password.length <= 128;
-    const accountId = wellFormed ? await this.signIn.signIn({ email, password }, ip) : null;
+    const outcome = wellFormed ? await this.signIn.signIn({ email, password, code }, ip) : ({ refused: 'credentials' } as const);
+    const accountId = 'userId' in outcome ? outcome.userId : null;
     const clientId = String(details.params.client_id ?? '');
     this.audit.record({
       workspaceId: null,
@@ -210,7 +217,16 @@ export class OAuthInteractions {
       userAgent,
       metadata: { via: 'oauth', client_id: clientId, ...(accountId ? {} : { email: email.slice(0, 254) }) },
     });
-    if (!accountId) return send(ctx, 401, await this.loginHtml(provider, details, { email, error: 'The e-mail or password is wrong.' }));
+    if (!accountId) {
+      const refused = 'refused' in outcome ? outcome.refused : 'credentials';
+      const error =
+        refused === 'code_required'
+          ? 'This account uses two-factor sign-in: enter the e-mail and password again with a code from your authenticator app (or a recovery code).'
+          : refused === 'code_wrong'
+            ? 'The code is wrong, expired or was already used.'
+            : 'The e-mail or password is wrong.';
+      return send(ctx, 401, await this.loginHtml(provider, details, { email, error, codeError: refused !== 'credentials' }));
+    }
     const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId, remember: false } }, { mergeWithLastSubmission: false });
     this.redirect(ctx, to);
   }

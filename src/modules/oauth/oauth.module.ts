@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { MfaModule } from '../mfa/mfa.module';
+import { BrowserSessionsModule } from '../sessions/browser-sessions.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
 import { WorkspacesModule } from '../workspaces/workspaces.module';
@@ -27,7 +29,7 @@ import { SigningKeysService } from './signing-keys.service';
  * AuthModule can import it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([OAuthClientEntity, OAuthGrantEntity]), UsersModule, WorkspacesModule, RateLimitModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([OAuthClientEntity, OAuthGrantEntity]), UsersModule, WorkspacesModule, RateLimitModule, AuditModule, MfaModule, BrowserSessionsModule],
   controllers: [OAuthClientsController, OAuthAuthorizationsController, OAuthAdminController],
   providers: [
     OAuthClientsRepository,
