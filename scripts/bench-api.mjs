@@ -15,7 +15,22 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 import { api, benchEnv, startServices, stopChild as stop } from './bench-env.mjs';
+
+/** A port nothing listens on now (another benchmark may be running beside this one). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+const API_PORT = await freePort();
+const REF_PORT = await freePort();
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { Client } = createRequire(import.meta.url)('pg');
@@ -119,8 +134,8 @@ function rssMb(pid) {
 
 /** Two workspaces on the enterprise tier with a posts:read key each: SMALL posts and BIG posts, inserted by SQL. */
 async function seed(services) {
-  const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, 3102, { core: null });
-  const base = 'http://127.0.0.1:3102';
+  const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, API_PORT, { core: null });
+  const base = `http://127.0.0.1:${API_PORT}`;
   try {
     await waitFor(`${base}/api/v1/health`);
     const made = [];
@@ -163,17 +178,17 @@ try {
   const ws = await seed(services);
   const keyHeader = { authorization: `Bearer ${ws.small.key}` };
   for (const adapter of ADAPTERS) {
-    const ref = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter, FLOOR_DATABASE_URL: services.databaseUrl, FLOOR_WORKSPACE_ID: ws.small.workspaceId }, 3101);
-    await waitFor('http://127.0.0.1:3101/bare');
+    const ref = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter, FLOOR_DATABASE_URL: services.databaseUrl, FLOOR_WORKSPACE_ID: ws.small.workspaceId }, REF_PORT);
+    await waitFor(`http://127.0.0.1:${REF_PORT}/bare`);
     log(`${adapter}: bare`);
-    const bare = await measure('http://127.0.0.1:3101/bare');
+    const bare = await measure(`http://127.0.0.1:${REF_PORT}/bare`);
     log(`${adapter}: floor`);
-    const floorPage = await measure('http://127.0.0.1:3101/floor?mode=page');
-    const floorCursor = await measure('http://127.0.0.1:3101/floor?mode=cursor');
+    const floorPage = await measure(`http://127.0.0.1:${REF_PORT}/floor?mode=page`);
+    const floorCursor = await measure(`http://127.0.0.1:${REF_PORT}/floor?mode=cursor`);
     await stop(ref);
 
-    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, 3102, { nodeArgs: NODE_ARGS });
-    const base = 'http://127.0.0.1:3102';
+    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, API_PORT, { nodeArgs: NODE_ARGS });
+    const base = `http://127.0.0.1:${API_PORT}`;
     await waitFor(`${base}/api/v1/health`);
     log(`${adapter}: full stack`);
     const stackPage = await measure(`${base}/api/v1/posts?per_page=25`, keyHeader);
@@ -192,8 +207,8 @@ try {
   let memory = null;
   if (!SKIP.has('memory')) try {
     const adapter = ADAPTERS.at(-1);
-    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, 3102, { nodeArgs: ['--expose-gc'] });
-    const base = 'http://127.0.0.1:3102';
+    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, API_PORT, { nodeArgs: ['--expose-gc'] });
+    const base = `http://127.0.0.1:${API_PORT}`;
     await waitFor(`${base}/api/v1/health`);
     await loadAsync(`${base}/api/v1/posts?per_page=25`, keyHeader, { seconds: 3 });
     full.send('gc');
@@ -223,8 +238,8 @@ try {
   if (!SKIP.has('processes')) {
     for (const adapter of ADAPTERS) {
       for (const n of [1, 2]) {
-        const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: String(n) }, 3102, { core: null });
-        const base = 'http://127.0.0.1:3102';
+        const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: String(n) }, API_PORT, { core: null });
+        const base = `http://127.0.0.1:${API_PORT}`;
         await waitFor(`${base}/api/v1/health/ready`);
         log(`${adapter}: ${n} process(es), unpinned`);
         processes.push({ adapter, n, r: await measure(`${base}/api/v1/posts?per_page=25`, keyHeader, { core: null }) });

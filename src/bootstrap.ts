@@ -15,7 +15,16 @@ import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { OAuthProviderService } from './modules/oauth/oauth-provider.service';
 import { setupOpenApi } from './openapi';
-import { corsOptions, HELMET_OPTIONS, HSTS_HEADER } from './security-headers';
+import { corsOptions, HSTS_HEADER, securityHeaders } from './security-headers';
+
+/** helmet's headers (fixed at boot) and, over HTTPS, HSTS: on every answer, before anything else runs. */
+function applySecurityHeaders(): (req: IncomingMessage, res: ServerResponse) => void {
+  const headers = securityHeaders();
+  return (req, res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    if (isSecureRequest(req)) res.setHeader('Strict-Transport-Security', HSTS_HEADER);
+  };
+}
 
 /**
  * A request Node's HTTP parser refuses before any framework sees it (headers past its 16 KiB
@@ -234,10 +243,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
     // Security headers first, so that every answer carries them, the hooks' own 404s included.
-    const { default: fastifyHelmet } = await import('@fastify/helmet');
-    await fastify.register(fastifyHelmet, HELMET_OPTIONS);
+    const secure = applySecurityHeaders();
     adapter.getInstance().addHook('onRequest', (req, reply, done) => {
-      if (isSecureRequest(req.raw)) reply.header('Strict-Transport-Security', HSTS_HEADER);
+      secure(req.raw, reply.raw);
       done();
     });
     rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
@@ -264,10 +272,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const module = AppModule.forRoot(config, { queuesDashboard: BoardAdapter });
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
     // Security headers first, so that every answer carries them, the dashboard gate's 404s included.
-    const { default: helmet } = await import('helmet');
-    express.use(helmet(HELMET_OPTIONS));
+    const secure = applySecurityHeaders();
     express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-      if (isSecureRequest(req)) res.setHeader('Strict-Transport-Security', HSTS_HEADER);
+      secure(req, res);
       next();
     });
     rawInboundBodyOnExpress(express);

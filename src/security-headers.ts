@@ -1,8 +1,11 @@
 /** One year, as seed 004 says; sent on HTTPS responses only (browsers ignore it over HTTP). */
 export const HSTS_HEADER = 'max-age=31536000; includeSubDomains';
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
+
 /**
- * helmet's headers for every response, on Express (helmet) and Fastify (@fastify/helmet) alike.
+ * helmet's headers for every response, on Express and Fastify alike.
  * The Content-Security-Policy admits exactly what the two pages the API serves need: Swagger UI at
  * /docs (its own scripts, inline styles, data: images) and bull-board at /admin/queues (its own
  * scripts, a JSON config block, inline styles and Google Fonts). No inline script runs anywhere.
@@ -39,4 +42,19 @@ export function corsOptions(origins: string[]) {
     exposedHeaders: ['X-Request-ID', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   };
+}
+
+/**
+ * The headers helmet sets with HELMET_OPTIONS, worked out once at boot. They depend on nothing in
+ * the request, and building them per request is what @fastify/helmet does (it calls helmet() and
+ * parses the CSP again on every request: 3 % of a list request's CPU in bench:api's profile).
+ */
+export function securityHeaders(): ReadonlyArray<readonly [string, string]> {
+  const headers: Array<readonly [string, string]> = [];
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => void headers.push([name, String(value)]),
+    removeHeader: () => undefined,
+  };
+  helmet(HELMET_OPTIONS)({} as IncomingMessage, res as unknown as ServerResponse, () => undefined);
+  return headers;
 }
