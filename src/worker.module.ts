@@ -28,7 +28,8 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        InfrastructureModule.forRoot(config),
+        // The worker's named statements are webhook delivery batches: the plan cache serves them.
+        InfrastructureModule.forRoot({ ...config, database: { ...config.database, genericPlans: true } }),
         ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail, Queues.metering]),
         AuditModule,
         AuthModule,
