@@ -87,6 +87,21 @@ describe('Register a passkey [POST /me/passkeys/registration-options, POST /me/p
     expect((await t.http().post('/api/v1/me/passkeys/registration-options').set(key.auth)).status).toBe(403);
     expect((await t.http().get('/api/v1/me/passkeys').set('X-Api-Key', pat.token)).status).toBe(403);
   });
+
+  it('is refused (403) to a sign-in bound to one workspace: a passkey would sign the account in to all of them', async () => {
+    const a = await registerAccount(t);
+    const login = await t.http().post('/api/v1/auth/login').send({ email: a.user.email, password: a.password, workspace: a.workspace.id });
+    const bound = { Authorization: `Bearer ${login.body.data.access_token}` };
+    const session = browserFrom(t, await t.http().post('/api/v1/auth/login').send({ email: a.user.email, password: a.password, workspace: a.workspace.slug, session: true }), ORIGIN);
+    expect((await t.http().post('/api/v1/me/passkeys/registration-options').set(bound)).status).toBe(403);
+    expect((await t.http().post('/api/v1/me/passkeys/registration-options').set(session.write)).status).toBe(403);
+    const authenticator = new SoftwareAuthenticator(ORIGIN);
+    const options = await t.http().post('/api/v1/me/passkeys/registration-options').set(a.auth);
+    expect((await t.http().post('/api/v1/me/passkeys').set(bound).send({ response: authenticator.create(options.body.data) })).status).toBe(403);
+    const passkey = await registerPasskey(a, authenticator);
+    expect((await t.http().delete(`/api/v1/me/passkeys/${passkey.id}`).set(session.write)).status).toBe(403);
+    expect((await t.http().get('/api/v1/me/passkeys').set(a.auth)).body.data).toHaveLength(1);
+  });
 });
 
 describe('Sign in with a passkey [POST /auth/passkeys/options, POST /auth/passkeys/verify]', () => {

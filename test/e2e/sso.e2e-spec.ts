@@ -5,6 +5,7 @@ import { Account, addMember, createPat, makeOperator, registerAccount } from '..
 import { Browser, IssuerApp, registerClient, RegisteredClient, startIssuerApp } from '../factories/oauth';
 import { startTestApp } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { SoftwareAuthenticator } from '../utils/software-authenticator';
 
 /**
  * SSO through an outside OpenID Connect provider. The outside provider is another Tessera — its
@@ -126,6 +127,25 @@ describe('Sign-in [GET /auth/sso/{workspace_slug}, GET …/callback]', () => {
     expect(own.status).toBe(403);
     const again = await finish(await throughProvider(tenant, ada));
     expect(again.body.data.user.id).toBe(existing.user.id);
+  });
+
+  it('a sign-in through SSO stays in its workspace: it registers no passkey, which would sign the account in everywhere (403)', async () => {
+    const tenant = await tenantWithSso();
+    const ada = await idpUser(tenant.domain);
+    const existing = await registerAccount(sp, { email: ada.user.email, name: 'Ada Here' });
+    const done = await finish(await throughProvider(tenant, ada));
+    expect(done.body.data.user.id).toBe(existing.user.id);
+    const auth = { Authorization: `Bearer ${done.body.data.access_token}` };
+    const options = await sp.http().post('/api/v1/me/passkeys/registration-options').set(auth);
+    expect(options.status).toBe(403);
+    // Nor does it finish a registration the account's own sign-in started, or remove the account's passkeys.
+    const authenticator = new SoftwareAuthenticator(sp.url);
+    const own = await sp.http().post('/api/v1/me/passkeys/registration-options').set(existing.auth);
+    expect((await sp.http().post('/api/v1/me/passkeys').set(auth).send({ response: authenticator.create(own.body.data) })).status).toBe(403);
+    const kept = await sp.http().post('/api/v1/me/passkeys').set(existing.auth).send({ response: authenticator.create((await sp.http().post('/api/v1/me/passkeys/registration-options').set(existing.auth)).body.data) });
+    expect(kept.status).toBe(201);
+    expect((await sp.http().delete(`/api/v1/me/passkeys/${kept.body.data.id}`).set(auth)).status).toBe(403);
+    expect((await sp.http().get('/api/v1/me/passkeys').set(existing.auth)).body.data).toHaveLength(1);
   });
 
   it('refuses an address the provider did not verify, and one outside the allowed domains (403)', async () => {
