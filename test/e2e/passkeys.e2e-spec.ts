@@ -79,6 +79,18 @@ describe('Register a passkey [POST /me/passkeys/registration-options, POST /me/p
     }
   });
 
+  it('keeps only the transports WebAuthn knows: any other value of a verified answer is dropped, never a 500', async () => {
+    const a = await registerAccount(t);
+    const authenticator = new SoftwareAuthenticator(ORIGIN);
+    for (const transports of ['usb', { usb: true }, [{ a: 1 }, 'x'.repeat(50_000), 'usb', 'nfc', 'usb'], null]) {
+      const options = await t.http().post('/api/v1/me/passkeys/registration-options').set(a.auth);
+      const response = authenticator.create(options.body.data);
+      const res = await t.http().post('/api/v1/me/passkeys').set(a.auth).send({ response: { ...response, response: { ...response.response, transports } } });
+      expect(res.status, JSON.stringify(transports).slice(0, 40)).toBe(201);
+      expect(res.body.data.transports, JSON.stringify(transports).slice(0, 40)).toEqual(Array.isArray(transports) ? ['usb', 'nfc'] : []);
+    }
+  });
+
   it('is refused (403) to a personal access token or an API key: a leaked script credential cannot add a passkey', async () => {
     const a = await registerAccount(t);
     const pat = await createPat(t, a, { scopes: ['*'] });
