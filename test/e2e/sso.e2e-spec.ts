@@ -148,6 +148,24 @@ describe('Sign-in [GET /auth/sso/{workspace_slug}, GET …/callback]', () => {
     expect((await sp.http().get('/api/v1/me/passkeys').set(existing.auth)).body.data).toHaveLength(1);
   });
 
+  it("a sign-in through SSO does not change how the account signs in elsewhere: no TOTP turned on, no sessions listed or ended (403)", async () => {
+    const tenant = await tenantWithSso();
+    const ada = await idpUser(tenant.domain);
+    const existing = await registerAccount(sp, { email: ada.user.email, name: 'Ada Here' });
+    const elsewhere = await sp.http().post('/api/v1/auth/login').send({ email: existing.user.email, password: existing.password, session: true });
+    expect(elsewhere.status).toBe(200);
+    const done = await finish(await throughProvider(tenant, ada));
+    const auth = { Authorization: `Bearer ${done.body.data.access_token}` };
+    // TOTP turned on by the workspace's provider would lock the account's owner out of every other sign-in.
+    expect((await sp.http().post('/api/v1/me/mfa/totp').set(auth)).status).toBe(403);
+    expect((await sp.http().post('/api/v1/me/mfa/totp/verify').set(auth).send({ code: '123456' })).status).toBe(403);
+    expect((await sp.http().get('/api/v1/me/sessions').set(auth)).status).toBe(403);
+    expect((await sp.http().delete('/api/v1/me/sessions').set(auth)).status).toBe(403);
+    expect((await sp.http().delete(`/api/v1/me/sessions/${elsewhere.body.data.session.id}`).set(auth)).status).toBe(403);
+    expect((await sp.http().get('/api/v1/me/mfa').set(existing.auth)).body.data.totp_enabled).toBe(false);
+    expect((await sp.http().get('/api/v1/me/sessions').set(existing.auth)).body.data.map((s: { id: string }) => s.id)).toEqual([elsewhere.body.data.session.id]);
+  });
+
   it('refuses an address the provider did not verify, and one outside the allowed domains (403)', async () => {
     const tenant = await tenantWithSso();
     const unverified = await finish(await throughProvider(tenant, await idpUser(tenant.domain, false)));

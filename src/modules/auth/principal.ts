@@ -109,10 +109,11 @@ export function signedInUserIdOf(principal: Principal): string {
 }
 
 /**
- * The user of an interactive sign-in that is not bound to one workspace, for the routes whose
- * result signs the account in everywhere (a passkey starts unbound browser sessions): a login bound
- * to a workspace, and an SSO sign-in, which only that workspace's identity provider vouches for,
- * get 403, as they do when minting an unpinned token.
+ * The user of an interactive sign-in that is not bound to one workspace, for the routes that change
+ * how the account signs in everywhere (a passkey starts unbound browser sessions; TOTP turned on
+ * guards every sign-in; sessions listed or ended are those of every workspace): a login bound to a
+ * workspace, and an SSO sign-in, which only that workspace's identity provider vouches for, get
+ * 403, as they do when minting an unpinned token.
  */
 export function unboundSignedInUserIdOf(principal: Principal): string {
   const userId = signedInUserIdOf(principal);
