@@ -259,6 +259,18 @@ describe('Connection [GET/PUT/DELETE /workspaces/{id}/sso-connection]', () => {
     expect((await sp.http().get(`/api/v1/workspaces/${tenant.owner.workspace.id}/sso-connection`).set(tenant.owner.auth)).status).toBe(404);
   });
 
+  it('keeps the stored secret only for the same issuer: another issuer needs its own secret (422), so the secret never reaches it', async () => {
+    const tenant = await tenantWithSso();
+    const url = `/api/v1/workspaces/${tenant.owner.workspace.id}/sso-connection`;
+    // Another owner (or a credential of one) points the connection at a provider of their own, leaving the secret out.
+    const moved = await sp.http().put(url).set(tenant.owner.auth).send({ issuer: sp.issuer, client_id: tenant.client.id, allowed_domains: [tenant.domain], default_role: 'member' });
+    expect(moved.status).toBe(422);
+    expect(moved.body.meta.errors.client_secret).toBeDefined();
+    expect((await sp.http().get(url).set(tenant.owner.auth)).body.data.issuer).toBe(idp.issuer);
+    const withSecret = await sp.http().put(url).set(tenant.owner.auth).send({ issuer: sp.issuer, client_id: tenant.client.id, client_secret: 'the new provider\'s own', allowed_domains: [tenant.domain], default_role: 'member' });
+    expect(withSecret.status).toBe(200);
+  });
+
   it('only owners configure it, never with a role past their own or owner; other workspaces see 404', async () => {
     const tenant = await tenantWithSso();
     const url = `/api/v1/workspaces/${tenant.owner.workspace.id}/sso-connection`;
