@@ -329,6 +329,24 @@ describe('Signing in on the provider\'s page with the rules of the API\'s own si
     expect(new URL(silent.location!).searchParams.get('error')).toBe('login_required');
   });
 
+  it('an app that asks for a fresh sign-in (prompt=login, max_age) gets the password page even in a browser signed in to Tessera, and an auth_time that says so', async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    const browser = new Browser(t.url);
+    const login = await browser.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ email: user.user.email, password: user.password, session: true }), headers: { 'content-type': 'application/json' } });
+    expect(login.status).toBe(200);
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Array<Record<string, string>>) {
+      const page = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read', extra)).url.href);
+      expect(page.location, JSON.stringify(extra)).toBeNull();
+      expect(formsOf(page.html).some((f) => f.action.endsWith('/login')), JSON.stringify(extra)).toBe(true);
+    }
+    const request = await authorizationRequest(config, app.redirectUri, 'openid posts:read', { max_age: '60' });
+    const before = Math.floor(Date.now() / 1000) - 1;
+    const callback = await consent(browser, request, { email: user.user.email, password: user.password }, user.workspace.id);
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce, maxAge: 60 });
+    expect(tokens.claims()!.auth_time).toBeGreaterThanOrEqual(before);
+  });
+
   it('a password typed on the page signs in for that authorization only: the next account signed in to this browser gets its own consent page', async () => {
     const first = await registerAccount(t);
     const config = await discover(t, app);

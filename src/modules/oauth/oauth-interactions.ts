@@ -163,8 +163,11 @@ export class OAuthInteractions {
   private async show(ctx: KoaContext, provider: Provider, uid: string): Promise<void> {
     const details = await this.details(ctx, provider, uid);
     if (details.prompt.name === 'login') {
-      // A browser already signed in to Tessera (session cookie) goes straight on to consent.
-      const userId = await this.signIn.fromSession(ctx.req as unknown as RequestLike);
+      // A browser already signed in to Tessera (session cookie) goes straight on to consent, unless
+      // the app asked for a fresh sign-in (prompt=login, max_age): the ID token's auth_time is the
+      // moment of this page, so a sign-in of days ago must not pass for one.
+      const fresh = details.prompt.reasons.some((reason) => reason === 'login_prompt' || reason === 'max_age');
+      const userId = fresh ? null : await this.signIn.fromSession(ctx.req as unknown as RequestLike);
       if (userId) return this.redirect(ctx, await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: userId, remember: false } }, { mergeWithLastSubmission: false }));
       return send(ctx, 200, await this.loginHtml(provider, details));
     }
