@@ -308,6 +308,63 @@ describe('Signing in on the provider\'s page with the rules of the API\'s own si
       expect(formsOf(page.html).some((f) => f.action.endsWith('/login'))).toBe(!signedIn);
     }
   });
+  it("the provider's sign-in lasts as long as the Tessera session behind it: after a logout the next request asks to sign in, and prompt=none is login_required", async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    const browser = new Browser(t.url);
+    const login = await browser.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ email: user.user.email, password: user.password, session: true }), headers: { 'content-type': 'application/json' } });
+    const csrf = (JSON.parse(login.html) as { data: { csrf_token: string } }).data.csrf_token;
+    const first = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(new URL((await browser.submit(first, '/confirm', { workspace: user.workspace.id })).location!).searchParams.get('code')).toBeTruthy();
+    // While the session lives, its consent is reused.
+    const reused = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(new URL(reused.location!).searchParams.get('code')).toBeTruthy();
+
+    const logout = await browser.request('/api/v1/auth/logout', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf } });
+    expect(logout.status).toBe(204);
+    const after = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(after.location).toBeNull();
+    expect(formsOf(after.html).some((f) => f.action.endsWith('/login'))).toBe(true);
+    const silent = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read', { prompt: 'none' })).url.href);
+    expect(new URL(silent.location!).searchParams.get('error')).toBe('login_required');
+  });
+
+  it('an app that asks for a fresh sign-in (prompt=login, max_age) gets the password page even in a browser signed in to Tessera, and an auth_time that says so', async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    const browser = new Browser(t.url);
+    const login = await browser.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ email: user.user.email, password: user.password, session: true }), headers: { 'content-type': 'application/json' } });
+    expect(login.status).toBe(200);
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Array<Record<string, string>>) {
+      const page = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read', extra)).url.href);
+      expect(page.location, JSON.stringify(extra)).toBeNull();
+      expect(formsOf(page.html).some((f) => f.action.endsWith('/login')), JSON.stringify(extra)).toBe(true);
+    }
+    const request = await authorizationRequest(config, app.redirectUri, 'openid posts:read', { max_age: '60' });
+    const before = Math.floor(Date.now() / 1000) - 1;
+    const callback = await consent(browser, request, { email: user.user.email, password: user.password }, user.workspace.id);
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce, maxAge: 60 });
+    expect(tokens.claims()!.auth_time).toBeGreaterThanOrEqual(before);
+  });
+
+  it('a password typed on the page signs in for that authorization only: the next account signed in to this browser gets its own consent page', async () => {
+    const first = await registerAccount(t);
+    const config = await discover(t, app);
+    const browser = new Browser(t.url);
+    await consent(browser, await authorizationRequest(config, app.redirectUri, 'openid posts:read'), { email: first.user.email, password: first.password }, first.workspace.id);
+    // The same person again: the page asks for the password again.
+    const again = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(again.location).toBeNull();
+    expect(formsOf(again.html).some((f) => f.action.endsWith('/login'))).toBe(true);
+    // Someone else signs in to Tessera in this browser: the app gets them, never the account before.
+    const second = await registerAccount(t);
+    const login = await browser.request('/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ email: second.user.email, password: second.password, session: true }), headers: { 'content-type': 'application/json' } });
+    expect(login.status).toBe(200);
+    const page = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`Signed in as ${second.user.email}.`);
+    expect(formsOf(page.html).find((f) => f.action.endsWith('/confirm'))!.radios.workspace).toEqual([second.workspace.id]);
+  });
 });
 
 describe('The OAuth token as a credential', () => {
@@ -621,6 +678,22 @@ describe('Account recovery and the hourly purge', () => {
 
     const again = await authorizeAndExchange(t, app, { ...user, password: 'a brand new password' }, 'openid email posts:read');
     expect(await client.fetchUserInfo(again.config, again.tokens.access_token, user.user.id)).toMatchObject({ email: user.user.email, email_verified: true });
+  });
+
+  it("a password reset ends the provider's sign-in: a browser signed in with the old password gets the sign-in page, not a consent", async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    // Whoever knew the password signed in on the provider's page in their own browser.
+    const thief = new Browser(t.url);
+    await consent(thief, await authorizationRequest(config, app.redirectUri, 'openid posts:read'), { email: user.user.email, password: user.password }, user.workspace.id);
+
+    await t.http().post('/api/v1/auth/password/forgot').send({ email: user.user.email });
+    const token = await resetTokenFor(t, user.user.email);
+    expect((await t.http().post('/api/v1/auth/password/reset').send({ token, password: 'a brand new password' })).status).toBe(200);
+    const page = await thief.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(page.location).toBeNull();
+    expect(formsOf(page.html).some((f) => f.action.endsWith('/confirm'))).toBe(false);
+    expect(formsOf(page.html).some((f) => f.action.endsWith('/login'))).toBe(true);
   });
 
   it('forgets tokens and grants a day after they expired', async () => {

@@ -79,6 +79,18 @@ describe('Register a passkey [POST /me/passkeys/registration-options, POST /me/p
     }
   });
 
+  it('keeps only the transports WebAuthn knows: any other value of a verified answer is dropped, never a 500', async () => {
+    const a = await registerAccount(t);
+    const authenticator = new SoftwareAuthenticator(ORIGIN);
+    for (const transports of ['usb', { usb: true }, [{ a: 1 }, 'x'.repeat(50_000), 'usb', 'nfc', 'usb'], null]) {
+      const options = await t.http().post('/api/v1/me/passkeys/registration-options').set(a.auth);
+      const response = authenticator.create(options.body.data);
+      const res = await t.http().post('/api/v1/me/passkeys').set(a.auth).send({ response: { ...response, response: { ...response.response, transports } } });
+      expect(res.status, JSON.stringify(transports).slice(0, 40)).toBe(201);
+      expect(res.body.data.transports, JSON.stringify(transports).slice(0, 40)).toEqual(Array.isArray(transports) ? ['usb', 'nfc'] : []);
+    }
+  });
+
   it('is refused (403) to a personal access token or an API key: a leaked script credential cannot add a passkey', async () => {
     const a = await registerAccount(t);
     const pat = await createPat(t, a, { scopes: ['*'] });
@@ -86,6 +98,21 @@ describe('Register a passkey [POST /me/passkeys/registration-options, POST /me/p
     expect((await t.http().post('/api/v1/me/passkeys/registration-options').set('X-Api-Key', pat.token)).status).toBe(403);
     expect((await t.http().post('/api/v1/me/passkeys/registration-options').set(key.auth)).status).toBe(403);
     expect((await t.http().get('/api/v1/me/passkeys').set('X-Api-Key', pat.token)).status).toBe(403);
+  });
+
+  it('is refused (403) to a sign-in bound to one workspace: a passkey would sign the account in to all of them', async () => {
+    const a = await registerAccount(t);
+    const login = await t.http().post('/api/v1/auth/login').send({ email: a.user.email, password: a.password, workspace: a.workspace.id });
+    const bound = { Authorization: `Bearer ${login.body.data.access_token}` };
+    const session = browserFrom(t, await t.http().post('/api/v1/auth/login').send({ email: a.user.email, password: a.password, workspace: a.workspace.slug, session: true }), ORIGIN);
+    expect((await t.http().post('/api/v1/me/passkeys/registration-options').set(bound)).status).toBe(403);
+    expect((await t.http().post('/api/v1/me/passkeys/registration-options').set(session.write)).status).toBe(403);
+    const authenticator = new SoftwareAuthenticator(ORIGIN);
+    const options = await t.http().post('/api/v1/me/passkeys/registration-options').set(a.auth);
+    expect((await t.http().post('/api/v1/me/passkeys').set(bound).send({ response: authenticator.create(options.body.data) })).status).toBe(403);
+    const passkey = await registerPasskey(a, authenticator);
+    expect((await t.http().delete(`/api/v1/me/passkeys/${passkey.id}`).set(session.write)).status).toBe(403);
+    expect((await t.http().get('/api/v1/me/passkeys').set(a.auth)).body.data).toHaveLength(1);
   });
 });
 

@@ -5,6 +5,7 @@ import { Account, addMember, createPat, makeOperator, registerAccount } from '..
 import { Browser, IssuerApp, registerClient, RegisteredClient, startIssuerApp } from '../factories/oauth';
 import { startTestApp } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { SoftwareAuthenticator } from '../utils/software-authenticator';
 
 /**
  * SSO through an outside OpenID Connect provider. The outside provider is another Tessera — its
@@ -128,6 +129,43 @@ describe('Sign-in [GET /auth/sso/{workspace_slug}, GET …/callback]', () => {
     expect(again.body.data.user.id).toBe(existing.user.id);
   });
 
+  it('a sign-in through SSO stays in its workspace: it registers no passkey, which would sign the account in everywhere (403)', async () => {
+    const tenant = await tenantWithSso();
+    const ada = await idpUser(tenant.domain);
+    const existing = await registerAccount(sp, { email: ada.user.email, name: 'Ada Here' });
+    const done = await finish(await throughProvider(tenant, ada));
+    expect(done.body.data.user.id).toBe(existing.user.id);
+    const auth = { Authorization: `Bearer ${done.body.data.access_token}` };
+    const options = await sp.http().post('/api/v1/me/passkeys/registration-options').set(auth);
+    expect(options.status).toBe(403);
+    // Nor does it finish a registration the account's own sign-in started, or remove the account's passkeys.
+    const authenticator = new SoftwareAuthenticator(sp.url);
+    const own = await sp.http().post('/api/v1/me/passkeys/registration-options').set(existing.auth);
+    expect((await sp.http().post('/api/v1/me/passkeys').set(auth).send({ response: authenticator.create(own.body.data) })).status).toBe(403);
+    const kept = await sp.http().post('/api/v1/me/passkeys').set(existing.auth).send({ response: authenticator.create((await sp.http().post('/api/v1/me/passkeys/registration-options').set(existing.auth)).body.data) });
+    expect(kept.status).toBe(201);
+    expect((await sp.http().delete(`/api/v1/me/passkeys/${kept.body.data.id}`).set(auth)).status).toBe(403);
+    expect((await sp.http().get('/api/v1/me/passkeys').set(existing.auth)).body.data).toHaveLength(1);
+  });
+
+  it("a sign-in through SSO does not change how the account signs in elsewhere: no TOTP turned on, no sessions listed or ended (403)", async () => {
+    const tenant = await tenantWithSso();
+    const ada = await idpUser(tenant.domain);
+    const existing = await registerAccount(sp, { email: ada.user.email, name: 'Ada Here' });
+    const elsewhere = await sp.http().post('/api/v1/auth/login').send({ email: existing.user.email, password: existing.password, session: true });
+    expect(elsewhere.status).toBe(200);
+    const done = await finish(await throughProvider(tenant, ada));
+    const auth = { Authorization: `Bearer ${done.body.data.access_token}` };
+    // TOTP turned on by the workspace's provider would lock the account's owner out of every other sign-in.
+    expect((await sp.http().post('/api/v1/me/mfa/totp').set(auth)).status).toBe(403);
+    expect((await sp.http().post('/api/v1/me/mfa/totp/verify').set(auth).send({ code: '123456' })).status).toBe(403);
+    expect((await sp.http().get('/api/v1/me/sessions').set(auth)).status).toBe(403);
+    expect((await sp.http().delete('/api/v1/me/sessions').set(auth)).status).toBe(403);
+    expect((await sp.http().delete(`/api/v1/me/sessions/${elsewhere.body.data.session.id}`).set(auth)).status).toBe(403);
+    expect((await sp.http().get('/api/v1/me/mfa').set(existing.auth)).body.data.totp_enabled).toBe(false);
+    expect((await sp.http().get('/api/v1/me/sessions').set(existing.auth)).body.data.map((s: { id: string }) => s.id)).toEqual([elsewhere.body.data.session.id]);
+  });
+
   it('refuses an address the provider did not verify, and one outside the allowed domains (403)', async () => {
     const tenant = await tenantWithSso();
     const unverified = await finish(await throughProvider(tenant, await idpUser(tenant.domain, false)));
@@ -219,6 +257,18 @@ describe('Connection [GET/PUT/DELETE /workspaces/{id}/sso-connection]', () => {
     expect((await sp.http().delete(`/api/v1/workspaces/${tenant.owner.workspace.id}/sso-connection`).set(tenant.owner.auth)).status).toBe(204);
     expect((await sp.http().get(`/api/v1/auth/sso/${tenant.slug}`)).status).toBe(404);
     expect((await sp.http().get(`/api/v1/workspaces/${tenant.owner.workspace.id}/sso-connection`).set(tenant.owner.auth)).status).toBe(404);
+  });
+
+  it('keeps the stored secret only for the same issuer: another issuer needs its own secret (422), so the secret never reaches it', async () => {
+    const tenant = await tenantWithSso();
+    const url = `/api/v1/workspaces/${tenant.owner.workspace.id}/sso-connection`;
+    // Another owner (or a credential of one) points the connection at a provider of their own, leaving the secret out.
+    const moved = await sp.http().put(url).set(tenant.owner.auth).send({ issuer: sp.issuer, client_id: tenant.client.id, allowed_domains: [tenant.domain], default_role: 'member' });
+    expect(moved.status).toBe(422);
+    expect(moved.body.meta.errors.client_secret).toBeDefined();
+    expect((await sp.http().get(url).set(tenant.owner.auth)).body.data.issuer).toBe(idp.issuer);
+    const withSecret = await sp.http().put(url).set(tenant.owner.auth).send({ issuer: sp.issuer, client_id: tenant.client.id, client_secret: 'the new provider\'s own', allowed_domains: [tenant.domain], default_role: 'member' });
+    expect(withSecret.status).toBe(200);
   });
 
   it('only owners configure it, never with a role past their own or owner; other workspaces see 404', async () => {

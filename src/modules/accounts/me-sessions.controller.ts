@@ -4,7 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListParams, ListQuery, ListSpec, Page, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentPrincipal, Principal, signedInUserIdOf } from '../auth/principal';
+import { CurrentPrincipal, Principal, unboundSignedInUserIdOf } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { BrowserSessionDto, presentBrowserSession } from '../sessions/browser-session.presenter';
 import { BrowserSessionsService } from '../sessions/browser-sessions.service';
@@ -27,12 +27,12 @@ export class MeSessionsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List my browser sessions (device, address, created, last seen, and which one is this request\'s)', description: 'Live sessions only. Needs an interactive sign-in (session cookie or login access token), not a PAT or API key.' })
+  @ApiOperation({ summary: 'List my browser sessions (device, address, created, last seen, and which one is this request\'s)', description: 'Live sessions only. Needs an interactive sign-in (session cookie or login access token) bound to no workspace: a PAT, an API key, a login that named a workspace and an SSO sign-in get 403 on every /me/sessions route.' })
   @Authenticated({ scopes: [Scope.UsersRead] })
   @Returns(BrowserSessionDto, 'Sessions fetched.', { list: true })
   async list(@CurrentPrincipal() principal: Principal, @ListParams(SESSION_LIST) list: ListQuery): Promise<Page<BrowserSessionDto>> {
     const current = principal.viaSessionCookie ? principal.credentialId : null;
-    return (await this.browserSessions.list(signedInUserIdOf(principal), list)).map((s) => presentBrowserSession(s, current));
+    return (await this.browserSessions.list(unboundSignedInUserIdOf(principal), list)).map((s) => presentBrowserSession(s, current));
   }
 
   @Delete()
@@ -41,7 +41,7 @@ export class MeSessionsController {
   @Audited('auth.sessions.revoked_others', 'user')
   @Returns(null, 'Other sessions ended.', { status: 204 })
   async revokeOthers(@CurrentPrincipal() principal: Principal): Promise<void> {
-    await this.sessions.revokeAllForUser(signedInUserIdOf(principal), principal.credentialId);
+    await this.sessions.revokeAllForUser(unboundSignedInUserIdOf(principal), principal.credentialId);
   }
 
   @Delete(':id')
@@ -50,7 +50,7 @@ export class MeSessionsController {
   @Audited('auth.session.revoked', 'session')
   @Returns(null, 'Session ended.', { status: 204, errors: [404] })
   async revoke(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<void> {
-    await this.browserSessions.revoke(signedInUserIdOf(principal), id);
+    await this.browserSessions.revoke(unboundSignedInUserIdOf(principal), id);
     if (principal.viaSessionCookie && principal.credentialId === id) writeCookies(this.adapterHost.httpAdapter, res, clearedSessionCookies(req));
   }
 }

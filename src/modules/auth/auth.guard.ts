@@ -179,7 +179,7 @@ export class AuthGuard implements CanActivate {
     }
     // API keys act for no user; every user credential needs TOTP on where owners require it.
     if (access.requireMfa && principal.userId && !(await this.mfa.isEnrolled(principal.userId))) {
-      throw new ApiError(403, ErrorCode.MFA_REQUIRED, 'This workspace requires multi-factor sign-in: turn TOTP on for your account (POST /api/v1/me/mfa/totp) to work in it.');
+      throw new ApiError(403, ErrorCode.MFA_REQUIRED, 'This workspace requires multi-factor sign-in: turn TOTP on for your account (POST /api/v1/me/mfa/totp, signed in without naming a workspace) to work in it.');
     }
     return access;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingScopes, Principal, WorkspaceAccess } from './principal';
+import { missingScopes, Principal, unboundSignedInUserIdOf, WorkspaceAccess } from './principal';
 import { Scope } from './scopes';
 
 const workspace = (roleScopes: string[]): WorkspaceAccess => ({ id: 'ws_1', slug: 'ws', tier: 'free', role: 'viewer', roleScopes, requireMfa: false });
@@ -27,5 +27,17 @@ describe(missingScopes.name, () => {
 
   it('should check the credential alone outside a workspace', () => {
     expect(missingScopes(principal('pat', ['tokens:read'], null), [Scope.TokensRead])).toEqual([]);
+  });
+});
+
+describe(unboundSignedInUserIdOf.name, () => {
+  it('should answer the user of a sign-in bound to no workspace', () => {
+    expect(unboundSignedInUserIdOf(principal('user', ['*'], null))).toBe('usr_1');
+  });
+
+  it('should throw for a sign-in bound to a workspace (a login that named it, SSO), a PAT or an API key', () => {
+    expect(() => unboundSignedInUserIdOf({ ...principal('user', ['*'], null), boundWorkspaceId: 'ws_1' })).toThrow(/bound to one workspace/);
+    expect(() => unboundSignedInUserIdOf(principal('pat', ['*'], null))).toThrow(/personal access token/);
+    expect(() => unboundSignedInUserIdOf(principal('api_key', ['*'], null))).toThrow(/personal access token/);
   });
 });

@@ -108,6 +108,21 @@ export function signedInUserIdOf(principal: Principal): string {
   return principal.userId;
 }
 
+/**
+ * The user of an interactive sign-in that is not bound to one workspace, for the routes that change
+ * how the account signs in everywhere (a passkey starts unbound browser sessions; TOTP turned on
+ * guards every sign-in; sessions listed or ended are those of every workspace): a login bound to a
+ * workspace, and an SSO sign-in, which only that workspace's identity provider vouches for, get
+ * 403, as they do when minting an unpinned token.
+ */
+export function unboundSignedInUserIdOf(principal: Principal): string {
+  const userId = signedInUserIdOf(principal);
+  if (principal.boundWorkspaceId) {
+    throw ApiError.forbidden('This sign-in is bound to one workspace (a login that named it, or SSO through its identity provider); this route changes how the account signs in everywhere: sign in without naming a workspace.');
+  }
+  return userId;
+}
+
 /** The group under which resolved workspace access is cached; dropping it forgets the workspace everywhere. */
 export function accessCacheGroup(workspaceId: string): string {
   return `access:${workspaceId}`;

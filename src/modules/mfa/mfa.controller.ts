@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentPrincipal, Principal, signedInUserIdOf } from '../auth/principal';
+import { CurrentPrincipal, Principal, signedInUserIdOf, unboundSignedInUserIdOf } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { UsersService } from '../users/users.service';
 import { MfaStatusDto, RecoveryCodesDto, SecondFactorDto, TotpCodeDto, TotpEnrolmentDto } from './dto/mfa.dto';
@@ -28,13 +28,13 @@ export class MfaController {
   @Post('totp')
   @ApiOperation({
     summary: 'Start TOTP enrolment: a new secret, its otpauth:// URI and QR code',
-    description: 'The secret stays pending (replaced by a new call) until POST /me/mfa/totp/verify confirms it with a first code. 409 while TOTP is on. Needs an interactive sign-in (session cookie or login access token), not a PAT or API key.',
+    description: 'The secret stays pending (replaced by a new call) until POST /me/mfa/totp/verify confirms it with a first code. 409 while TOTP is on. Needs an interactive sign-in (session cookie or login access token) bound to no workspace: a PAT, an API key, a login that named a workspace and an SSO sign-in get 403 on every write under /me/mfa.',
   })
   @Authenticated({ scopes: [Scope.UsersWrite] })
   @Audited('mfa.totp.enrolment_started', 'user')
   @Returns(TotpEnrolmentDto, 'TOTP enrolment started.', { status: 201, errors: [409] })
   async enroll(@CurrentPrincipal() principal: Principal): Promise<TotpEnrolmentDto> {
-    const userId = signedInUserIdOf(principal);
+    const userId = unboundSignedInUserIdOf(principal);
     const user = await this.users.findById(userId);
     return this.mfa.enroll(userId, user.email);
   }
@@ -48,7 +48,7 @@ export class MfaController {
   @Audited('mfa.totp.enabled', 'user')
   @Returns(RecoveryCodesDto, 'TOTP is on.', { status: 200, errors: [409, 422, 429] })
   async verify(@CurrentPrincipal() principal: Principal, @Body() body: TotpCodeDto): Promise<RecoveryCodesDto> {
-    return { recovery_codes: await this.mfa.confirm(signedInUserIdOf(principal), body.code) };
+    return { recovery_codes: await this.mfa.confirm(unboundSignedInUserIdOf(principal), body.code) };
   }
 
   @Delete('totp')
@@ -57,7 +57,7 @@ export class MfaController {
   @Audited('mfa.totp.disabled', 'user')
   @Returns(null, 'TOTP is off.', { status: 204, errors: [409, 422, 429] })
   async disable(@CurrentPrincipal() principal: Principal, @Body() body: SecondFactorDto): Promise<void> {
-    await this.mfa.disable(signedInUserIdOf(principal), body);
+    await this.mfa.disable(unboundSignedInUserIdOf(principal), body);
   }
 
   @Post('recovery-codes')
@@ -66,6 +66,6 @@ export class MfaController {
   @Audited('mfa.recovery_codes.regenerated', 'user')
   @Returns(RecoveryCodesDto, 'Recovery codes replaced.', { status: 200, errors: [409, 422, 429] })
   async regenerate(@CurrentPrincipal() principal: Principal, @Body() body: TotpCodeDto): Promise<RecoveryCodesDto> {
-    return { recovery_codes: await this.mfa.regenerateRecoveryCodes(signedInUserIdOf(principal), body.code) };
+    return { recovery_codes: await this.mfa.regenerateRecoveryCodes(unboundSignedInUserIdOf(principal), body.code) };
   }
 }

@@ -16,6 +16,8 @@ import { consentScopes, describeOidcScope, isCatalogScope, isOidcScope } from '.
 
 const FORM_LIMIT_BYTES = 16 * 1024;
 const ROUTE = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|confirm|abort))?$/;
+/** The provider's authorization endpoint, where every authorization request starts (its resumes are /auth/{uid}). */
+const AUTHORIZATION_PATH = '/auth';
 /** The consent page lists at most this many of the user's workspaces (by name). */
 const WORKSPACES_SHOWN = 100;
 
@@ -94,6 +96,7 @@ export class OAuthInteractions {
 
   middleware(provider: Provider, errors: typeof ProviderErrors): KoaMiddleware {
     return async (ctx, next) => {
+      if (ctx.path === AUTHORIZATION_PATH) await this.endStaleSignIn(ctx, provider);
       const route = ROUTE.exec(ctx.path);
       if (!route) return next();
       const [, uid, action] = route;
@@ -117,6 +120,21 @@ export class OAuthInteractions {
         throw err;
       }
     };
+  }
+
+  /**
+   * The provider keeps its own sign-in of a browser (a session in Redis, a day) from one
+   * authorization request to the next. It counts only while this browser's Tessera session of the
+   * same account is live and bound to no workspace: a password typed on the sign-in page signs in
+   * for that one authorization, and a logout, a password reset, "sign out everywhere" or another
+   * account signing in to this browser ends it. Otherwise the next request from this browser went
+   * on as the account before, with no page at all once it had consented (prompt=none included).
+   */
+  private async endStaleSignIn(ctx: KoaContext, provider: Provider): Promise<void> {
+    const session = await provider.Session.get(ctx);
+    if (!session.accountId) return;
+    if ((await this.signIn.fromSession(ctx.req as unknown as RequestLike)) === session.accountId) return;
+    await session.destroy();
   }
 
   /** The interaction of this browser (its signed cookie), which must be the one the URL names. */
@@ -145,8 +163,11 @@ export class OAuthInteractions {
   private async show(ctx: KoaContext, provider: Provider, uid: string): Promise<void> {
     const details = await this.details(ctx, provider, uid);
     if (details.prompt.name === 'login') {
-      // A browser already signed in to Tessera (session cookie) goes straight on to consent.
-      const userId = await this.signIn.fromSession(ctx.req as unknown as RequestLike);
+      // A browser already signed in to Tessera (session cookie) goes straight on to consent, unless
+      // the app asked for a fresh sign-in (prompt=login, max_age): the ID token's auth_time is the
+      // moment of this page, so a sign-in of days ago must not pass for one.
+      const fresh = details.prompt.reasons.some((reason) => reason === 'login_prompt' || reason === 'max_age');
+      const userId = fresh ? null : await this.signIn.fromSession(ctx.req as unknown as RequestLike);
       if (userId) return this.redirect(ctx, await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: userId, remember: false } }, { mergeWithLastSubmission: false }));
       return send(ctx, 200, await this.loginHtml(provider, details));
     }

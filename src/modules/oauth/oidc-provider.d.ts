@@ -107,6 +107,17 @@ declare module 'oidc-provider' {
     exp: number;
   }
 
+  /** The provider's own sign-in of a browser (its _session cookie), kept by the adapter for a day. */
+  export interface SessionInstance {
+    accountId?: string;
+    destroy(): Promise<void>;
+  }
+
+  export interface SessionClass {
+    /** The session of the request's cookie (a new one when there is none). */
+    get(ctx: KoaContext): Promise<SessionInstance>;
+  }
+
   export type InteractionResult =
     | { login: { accountId: string; remember?: boolean } }
     | { consent: { grantId: string } }
@@ -118,6 +129,7 @@ declare module 'oidc-provider' {
     proxy: boolean;
     Grant: GrantClass;
     Client: ClientClass;
+    Session: SessionClass;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     use(middleware: KoaMiddleware): void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;

@@ -6,7 +6,7 @@ import { ListParams, ListQuery, ListSpec, Page, RequestLike, Returns } from '@te
 import { presentBrowserSignIn, SignInDto } from '../accounts/accounts.presenter';
 import { Audited } from '../audit/audited.decorator';
 import { Authenticated, Public } from '../auth/authenticated.decorator';
-import { CurrentPrincipal, Principal, signedInUserIdOf } from '../auth/principal';
+import { CurrentPrincipal, Principal, unboundSignedInUserIdOf } from '../auth/principal';
 import { Scope } from '../auth/scopes';
 import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { BrowserSessionsService } from '../sessions/browser-sessions.service';
@@ -33,12 +33,12 @@ export class MePasskeysController {
   @Post('registration-options')
   @ApiOperation({
     summary: 'Start registering a passkey: the options for navigator.credentials.create()',
-    description: 'A discoverable credential with user verification; the challenge works once, for 5 minutes. Needs an interactive sign-in (session cookie or login access token), not a PAT or API key.',
+    description: 'A discoverable credential with user verification; the challenge works once, for 5 minutes. Needs an interactive sign-in (session cookie or login access token) not bound to one workspace: a PAT, an API key, a login that named a workspace and an SSO sign-in get 403 on every /me/passkeys route.',
   })
   @Authenticated({ scopes: [Scope.UsersWrite] })
   @Returns(CeremonyOptionsDto, 'Registration options created.', { status: 200 })
   async registrationOptions(@CurrentPrincipal() principal: Principal): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    return this.passkeys.registrationOptions(await this.users.findById(signedInUserIdOf(principal)));
+    return this.passkeys.registrationOptions(await this.users.findById(unboundSignedInUserIdOf(principal)));
   }
 
   @Post()
@@ -47,7 +47,7 @@ export class MePasskeysController {
   @Audited('passkey.registered', 'passkey')
   @Returns(PasskeyDto, 'Passkey registered.', { status: 201, errors: [409, 422] })
   async register(@CurrentPrincipal() principal: Principal, @Body() body: RegisterPasskeyDto): Promise<PasskeyDto> {
-    return presentPasskey(await this.passkeys.register(signedInUserIdOf(principal), body.response, body.name));
+    return presentPasskey(await this.passkeys.register(unboundSignedInUserIdOf(principal), body.response, body.name));
   }
 
   @Get()
@@ -55,7 +55,7 @@ export class MePasskeysController {
   @Authenticated({ scopes: [Scope.UsersRead] })
   @Returns(PasskeyDto, 'Passkeys fetched.', { list: true })
   async list(@CurrentPrincipal() principal: Principal, @ListParams(PASSKEY_LIST) list: ListQuery): Promise<Page<PasskeyDto>> {
-    return (await this.passkeys.list(signedInUserIdOf(principal), list)).map(presentPasskey);
+    return (await this.passkeys.list(unboundSignedInUserIdOf(principal), list)).map(presentPasskey);
   }
 
   @Patch(':id')
@@ -64,7 +64,7 @@ export class MePasskeysController {
   @Audited('passkey.renamed', 'passkey')
   @Returns(PasskeyDto, 'Passkey renamed.', { errors: [404, 422] })
   async rename(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: RenamePasskeyDto): Promise<PasskeyDto> {
-    return presentPasskey(await this.passkeys.rename(signedInUserIdOf(principal), id, body.name));
+    return presentPasskey(await this.passkeys.rename(unboundSignedInUserIdOf(principal), id, body.name));
   }
 
   @Delete(':id')
@@ -73,7 +73,7 @@ export class MePasskeysController {
   @Audited('passkey.removed', 'passkey')
   @Returns(null, 'Passkey removed.', { status: 204, errors: [404] })
   async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
-    await this.passkeys.remove(signedInUserIdOf(principal), id);
+    await this.passkeys.remove(unboundSignedInUserIdOf(principal), id);
   }
 }
 

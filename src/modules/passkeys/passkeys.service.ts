@@ -22,6 +22,14 @@ import { ChallengePurpose, PasskeysRepository } from './passkeys.repository';
 export const CEREMONY_TTL_MS = 5 * 60_000;
 /** ES256, EdDSA, RS256: what authenticators offer. */
 const ALGORITHMS = [-7, -8, -257];
+/** The transports WebAuthn names (AuthenticatorTransport, and hybrid/cable/smart-card since). */
+const TRANSPORTS: ReadonlySet<unknown> = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+
+/** The transports a browser said the new credential uses, as hints: only names WebAuthn knows, each once. */
+function transportsOf(response: RegistrationResponseJSON): string[] {
+  const sent: unknown = response.response.transports;
+  return Array.isArray(sent) ? [...new Set(sent.filter((t) => TRANSPORTS.has(t)) as string[])] : [];
+}
 
 /** The challenge a browser signed, from the clientDataJSON of its answer; null if that is not readable. */
 function signedChallenge(response: { response?: { clientDataJSON?: unknown } }): string | null {
@@ -96,7 +104,7 @@ export class PasskeysService {
       credentialId: info.credential.id,
       publicKey: Buffer.from(info.credential.publicKey),
       counter: String(info.credential.counter),
-      transports: (response.response.transports ?? []).filter((t) => typeof t === 'string').slice(0, 8),
+      transports: transportsOf(response),
       deviceType: info.credentialDeviceType,
       backedUp: info.credentialBackedUp,
       name: name?.trim() || 'Passkey',

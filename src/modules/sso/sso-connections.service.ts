@@ -44,8 +44,11 @@ export class SsoConnectionsService {
     const problem = await webhookUrlProblem(issuer, { allowPrivate: this.config.ssoAllowPrivateIssuers });
     if (problem || /[?#]/.test(issuer)) throw ApiError.validation({ issuer: [problem ?? 'must have no query or fragment'] });
     const existing = await this.repo.findWithSecret(ws.id);
-    const secret = input.client_secret ?? (existing ? unseal(this.config.encryptionKey, existing.clientSecretSealed, ws.id).toString('utf8') : undefined);
-    if (!secret) throw ApiError.validation({ client_secret: ['is required when the workspace has no connection yet'] });
+    // The stored secret goes only to the provider it was made for: a connection moved to another
+    // issuer would otherwise hand it (client_secret_basic) to whoever runs that one.
+    const kept = existing && existing.issuer === issuer ? unseal(this.config.encryptionKey, existing.clientSecretSealed, ws.id).toString('utf8') : undefined;
+    const secret = input.client_secret ?? kept;
+    if (!secret) throw ApiError.validation({ client_secret: ['is required when the workspace has no connection yet, or for another issuer'] });
     try {
       await this.flows.discover(issuer, input.client_id, secret);
     } catch (err) {

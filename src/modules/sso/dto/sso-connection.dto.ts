@@ -21,7 +21,7 @@ export class PutSsoConnectionDto {
   @IsString() @IsNotEmpty() @MaxLength(255)
   client_id: string;
 
-  @ApiPropertyOptional({ maxLength: 1024, description: 'The client secret at the provider (client_secret_basic). Stored sealed, never shown again. Required the first time; omitted, the stored one stays.' })
+  @ApiPropertyOptional({ maxLength: 1024, description: 'The client secret at the provider (client_secret_basic). Stored sealed, never shown again. Required the first time and with another issuer; omitted, the stored one stays (it is only ever sent to the issuer it was given for).' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(1024)
   client_secret?: string;
 
