@@ -1,0 +1,107 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Account, eventually, registerAccount, sleep } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp } from '../utils/app';
+import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { payloads, Receiver, Reply, startReceiver } from '../utils/receiver';
+
+// The adversarial review of the webhook delivery engine's throughput change (batched loads and
+// successes, fairness in batches, endpoint counters in webhook_endpoint_stats): each test
+// reproduces what the reviewer broke, and passes since it was fixed.
+
+/** A lock wait short enough for a test, long enough that nothing in normal operation meets it. */
+const SETTINGS = { WEBHOOKS_RETRY_SCHEDULE: '0.2,0.2,0.2', WEBHOOKS_TIMEOUT_MS: '5000', WEBHOOKS_LOCK_MS: '20000', DATABASE_LOCK_TIMEOUT_MS: '2000' };
+
+let stack: IsolatedStack;
+let t: TestApp;
+let worker: INestApplicationContext;
+let db: DataSource;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  stack = await isolatedStack();
+  t = await startTestApp({ ...stack.env, ...SETTINGS });
+  worker = await startTestWorker({ ...stack.env, ...SETTINGS });
+  db = t.app.get(DataSource);
+});
+afterAll(async () => {
+  await worker?.close();
+  await t?.close();
+  await Promise.all(receivers.map((r) => r.close()));
+  await stack?.drop();
+});
+
+const ws = (a: Account) => ({ 'X-Workspace-ID': a.workspace.id });
+
+async function receiver(reply?: (n: number) => Reply): Promise<Receiver> {
+  const r = await startReceiver(reply);
+  receivers.push(r);
+  return r;
+}
+
+async function endpoint(a: Account, url: string, body: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.http().post('/api/v1/webhooks').set(a.auth).set(ws(a)).send({ url, events: ['post.*'], ...body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.data.id;
+}
+
+/** Commits `n` events of the workspace at once, straight into the outbox; returns their ids. */
+async function events(a: Account, n: number, tag: string): Promise<string[]> {
+  const rows: Array<{ id: string }> = await db.query(
+    `INSERT INTO events (id, workspace_id, type, data) SELECT 'evt_' || $2 || lpad(g::text, 4, '0'), $1, 'post.created', jsonb_build_object('n', g) FROM generate_series(1, $3::int) g RETURNING id`,
+    [a.workspace.id, `${tag}${a.workspace.id.slice(-6)}`, n],
+  );
+  return rows.map((r) => r.id);
+}
+
+const deliveriesOf = (endpointId: string) =>
+  db.query(`SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at, id`, [endpointId]) as Promise<Array<Record<string, any>>>;
+
+/** How many requests the receiver got for each event id. */
+function timesReceived(r: Receiver): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const p of payloads(r)) m.set(p.id, (m.get(p.id) ?? 0) + 1);
+  return m;
+}
+
+describe('Review 8, finding 1: one statement recorded a batch of successes, so a lock wait on one member failed every member, and their deliveries went out again', () => {
+  it('an endpoint whose counters row is locked past the lock timeout (a large endpoint being deleted holds it so) costs another workspace’s endpoint no second request', { timeout: 60_000 }, async () => {
+    const stuck = await registerAccount(t);
+    const bystander = await registerAccount(t);
+    const stuckReceiver = await receiver();
+    const bystanderReceiver = await receiver();
+    const stuckEp = await endpoint(stuck, stuckReceiver.url);
+    const bystanderEp = await endpoint(bystander, bystanderReceiver.url);
+
+    const holder = new Client({ connectionString: stack.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM webhook_endpoint_stats WHERE endpoint_id = $1 FOR UPDATE`, [stuckEp]);
+      // The first success of the stuck endpoint: its batch waits for the counters row...
+      await events(stuck, 1, 'first');
+      expect(await eventually(async () => stuckReceiver.received.length === 1, 10_000)).toBe(true);
+      // ...while the next successes, the bystander's among them, wait to go in the next batch.
+      await events(stuck, 1, 'second');
+      const [bystanderEvent] = await events(bystander, 1, 'by');
+      expect(await eventually(async () => stuckReceiver.received.length >= 2 && bystanderReceiver.received.length >= 1, 10_000)).toBe(true);
+      // Long enough for both batches to meet the lock timeout and for BullMQ to retry what failed.
+      await sleep(7_000);
+      await holder.query('ROLLBACK');
+
+      expect(await eventually(async () => (await deliveriesOf(bystanderEp))[0]?.status === 'success', 10_000)).toBe(true);
+      await sleep(1_500);
+      expect(timesReceived(bystanderReceiver).get(bystanderEvent), JSON.stringify([...timesReceived(bystanderReceiver)])).toBe(1);
+      const [delivery] = await deliveriesOf(bystanderEp);
+      expect(delivery).toMatchObject({ status: 'success', attempts: 1 });
+      expect((await db.query(`SELECT success_count FROM webhook_endpoint_stats WHERE endpoint_id = $1`, [bystanderEp]))[0].success_count).toBe('1');
+      // The stuck endpoint's own deliveries end recorded too, once its row is free.
+      expect(await eventually(async () => (await deliveriesOf(stuckEp)).every((d) => d.status === 'success'), 15_000)).toBe(true);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  });
+});
