@@ -105,3 +105,99 @@ describe('Review 8, finding 1: one statement recorded a batch of successes, so a
     }
   });
 });
+
+/** Resolves once a backend whose query matches `like` waits for a lock (or `done()` says it need not). */
+async function waitsForLock(like: string, done: () => boolean = () => false): Promise<boolean> {
+  return eventually(async () => {
+    if (done()) return true;
+    const rows = await db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [like]);
+    return rows.length > 0;
+  }, 10_000);
+}
+
+describe('Review 8, finding 2: the batch of successes locked deliveries before counters, the opposite of an endpoint’s DELETE (counters, then deliveries, by cascade), so the two deadlocked', () => {
+  it('deleting an endpoint while its success is being recorded in a batch with another workspace’s: the DELETE answers 204 and the other endpoint gets its event once [DELETE /webhooks/{id}]', { timeout: 60_000 }, async () => {
+    const bystander = await registerAccount(t);
+    const owner = await registerAccount(t);
+    const bystanderReceiver = await receiver();
+    const ownerReceiver = await receiver();
+    // Counter rows are locked in endpoint id order: the bystander's comes first.
+    const bystanderEp = await endpoint(bystander, bystanderReceiver.url);
+    const doomedEp = await endpoint(owner, ownerReceiver.url);
+    expect(bystanderEp < doomedEp).toBe(true);
+
+    const first = new Client({ connectionString: stack.env.DATABASE_URL });
+    const second = new Client({ connectionString: stack.env.DATABASE_URL });
+    await first.connect();
+    await second.connect();
+    try {
+      const lockBystander = `SELECT 1 FROM webhook_endpoint_stats WHERE endpoint_id = '${bystanderEp}' FOR UPDATE`;
+      await first.query('BEGIN');
+      await first.query(lockBystander);
+      // A batch of one bystander success waits for the counters row...
+      await events(bystander, 1, 'zero');
+      expect(await eventually(async () => bystanderReceiver.received.length === 1, 10_000)).toBe(true);
+      expect(await waitsForLock('%webhook_deliveries wd SET status%')).toBe(true);
+      // ...a second holder queues behind it, so the next batch waits there too...
+      await second.query('BEGIN');
+      const secondLocked = second.query(lockBystander);
+      expect(await waitsForLock(lockBystander)).toBe(true);
+      // ...and that next batch holds the owner's and the bystander's successes.
+      const [doomedEvent] = await events(owner, 1, 'doom');
+      const [bystanderEvent] = await events(bystander, 1, 'one');
+      expect(await eventually(async () => ownerReceiver.received.length === 1 && bystanderReceiver.received.length === 2, 10_000)).toBe(true);
+      await sleep(200);
+      await first.query('ROLLBACK');
+      await secondLocked;
+      expect(await waitsForLock('%webhook_deliveries wd SET status%')).toBe(true);
+
+      // The owner deletes the endpoint while that batch runs.
+      let deleted: { status: number; body: unknown } | null = null;
+      const deleting = t.http().delete(`/api/v1/webhooks/${doomedEp}`).set(owner.auth).set(ws(owner)).then((res) => (deleted = { status: res.status, body: res.body }));
+      expect(await waitsForLock('DELETE FROM "webhook_endpoints"%', () => deleted !== null)).toBe(true);
+      await second.query('ROLLBACK');
+      await deleting;
+      expect(deleted!.status, JSON.stringify(deleted!.body)).toBe(204);
+
+      expect(await eventually(async () => (await deliveriesOf(bystanderEp)).every((d) => d.status === 'success'), 10_000)).toBe(true);
+      await sleep(1_500);
+      expect(timesReceived(bystanderReceiver).get(bystanderEvent), JSON.stringify([...timesReceived(bystanderReceiver)])).toBe(1);
+      expect(timesReceived(ownerReceiver).get(doomedEvent)).toBe(1);
+      expect(await deliveriesOf(doomedEp)).toEqual([]);
+    } finally {
+      await first.query('ROLLBACK').catch(() => undefined);
+      await second.query('ROLLBACK').catch(() => undefined);
+      await first.end();
+      await second.end();
+    }
+  });
+});
+
+describe('Review 8, finding 2 (the failure path): a failed attempt was recorded locking its delivery, then its counters, the opposite of the DELETE too', () => {
+  it('deleting an endpoint while one of its failed attempts is being recorded answers 204 [DELETE /webhooks/{id}]', { timeout: 60_000 }, async () => {
+    const owner = await registerAccount(t);
+    const failing = await receiver(() => ({ status: 500 }));
+    const doomedEp = await endpoint(owner, failing.url);
+    const holder = new Client({ connectionString: stack.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      // Attempt rows wait (the worker's transaction holds its delivery meanwhile).
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE webhook_attempts IN SHARE MODE');
+      await events(owner, 1, 'fail');
+      expect(await eventually(async () => failing.received.length === 1, 10_000)).toBe(true);
+      expect(await waitsForLock('INSERT INTO webhook_attempts%')).toBe(true);
+
+      let deleted: { status: number; body: unknown } | null = null;
+      const deleting = t.http().delete(`/api/v1/webhooks/${doomedEp}`).set(owner.auth).set(ws(owner)).then((res) => (deleted = { status: res.status, body: res.body }));
+      expect(await waitsForLock('DELETE FROM "webhook_endpoints"%', () => deleted !== null)).toBe(true);
+      await holder.query('ROLLBACK');
+      await deleting;
+      expect(deleted!.status, JSON.stringify(deleted!.body)).toBe(204);
+      expect(await deliveriesOf(doomedEp)).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  });
+});

@@ -71,7 +71,7 @@ export class WebhookDeliverer {
     }
     const announced: Announcement[] = [];
     const outcome = await this.repo.transaction(async (): Promise<DeliveryOutcome> => {
-      const open = await this.repo.lockOpen(ctx.id);
+      const open = await this.repo.lockOpen(ctx.id, ctx.endpoint.id);
       if (!open) return { kind: 'ended' }; // ended meanwhile (its endpoint was deleted, or another run finished it)
       const attempt = open.attempts + 1;
       await this.repo.insertAttempt({ deliveryId: ctx.id, attempt, statusCode: res.statusCode, responseBody: res.body, durationMs: res.durationMs, error: res.error });
