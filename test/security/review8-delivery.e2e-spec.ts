@@ -11,8 +11,9 @@ import { payloads, Receiver, Reply, startReceiver } from '../utils/receiver';
 // successes, fairness in batches, endpoint counters in webhook_endpoint_stats): each test
 // reproduces what the reviewer broke, and passes since it was fixed.
 
-/** A lock wait short enough for a test, long enough that nothing in normal operation meets it. */
-const SETTINGS = { WEBHOOKS_RETRY_SCHEDULE: '0.2,0.2,0.2', WEBHOOKS_TIMEOUT_MS: '5000', WEBHOOKS_LOCK_MS: '20000', DATABASE_LOCK_TIMEOUT_MS: '2000' };
+const SETTINGS = { WEBHOOKS_RETRY_SCHEDULE: '0.2,0.2,0.2', WEBHOOKS_TIMEOUT_MS: '5000', WEBHOOKS_LOCK_MS: '20000' };
+/** The worker's lock waits: short enough for a test, long enough that nothing in normal operation meets them. */
+const WORKER_LOCK_TIMEOUT = { DATABASE_LOCK_TIMEOUT_MS: '3000' };
 
 let stack: IsolatedStack;
 let t: TestApp;
@@ -23,7 +24,7 @@ const receivers: Receiver[] = [];
 beforeAll(async () => {
   stack = await isolatedStack();
   t = await startTestApp({ ...stack.env, ...SETTINGS });
-  worker = await startTestWorker({ ...stack.env, ...SETTINGS });
+  worker = await startTestWorker({ ...stack.env, ...SETTINGS, ...WORKER_LOCK_TIMEOUT });
   db = t.app.get(DataSource);
 });
 afterAll(async () => {
@@ -154,7 +155,7 @@ describe('Review 8, finding 2: the batch of successes locked deliveries before c
       // The owner deletes the endpoint while that batch runs.
       let deleted: { status: number; body: unknown } | null = null;
       const deleting = t.http().delete(`/api/v1/webhooks/${doomedEp}`).set(owner.auth).set(ws(owner)).then((res) => (deleted = { status: res.status, body: res.body }));
-      expect(await waitsForLock('DELETE FROM "webhook_endpoints"%', () => deleted !== null)).toBe(true);
+      expect(await waitsForLock('%DELETE FROM%webhook_endpoints%', () => deleted !== null)).toBe(true);
       await second.query('ROLLBACK');
       await deleting;
       expect(deleted!.status, JSON.stringify(deleted!.body)).toBe(204);
@@ -190,7 +191,7 @@ describe('Review 8, finding 2 (the failure path): a failed attempt was recorded 
 
       let deleted: { status: number; body: unknown } | null = null;
       const deleting = t.http().delete(`/api/v1/webhooks/${doomedEp}`).set(owner.auth).set(ws(owner)).then((res) => (deleted = { status: res.status, body: res.body }));
-      expect(await waitsForLock('DELETE FROM "webhook_endpoints"%', () => deleted !== null)).toBe(true);
+      expect(await waitsForLock('%DELETE FROM%webhook_endpoints%', () => deleted !== null)).toBe(true);
       await holder.query('ROLLBACK');
       await deleting;
       expect(deleted!.status, JSON.stringify(deleted!.body)).toBe(204);
@@ -198,6 +199,85 @@ describe('Review 8, finding 2 (the failure path): a failed attempt was recorded 
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
+    }
+  });
+});
+
+describe('Review 8, finding 3: that order held only while PostgreSQL ran the counters’ cascade before the deliveries’ (the order of two system trigger names, which a foreign key made later reverses)', () => {
+  // Last in this file: it re-creates a foreign key, which changes the cascade order for the tests after it.
+  it('with the deliveries’ cascade first, deleting an endpoint while its success is being recorded still answers 204, and the other workspace’s endpoint gets its event once [DELETE /webhooks/{id}]', { timeout: 60_000 }, async () => {
+    await db.query(`ALTER TABLE webhook_endpoint_stats DROP CONSTRAINT webhook_endpoint_stats_endpoint_id_fkey,
+      ADD CONSTRAINT webhook_endpoint_stats_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id) ON DELETE CASCADE`);
+    const cascades: Array<{ conname: string }> = await db.query(
+      `SELECT c.conname FROM pg_trigger t JOIN pg_constraint c ON c.oid = t.tgconstraint
+        WHERE t.tgrelid = 'webhook_endpoints'::regclass AND t.tgname LIKE 'RI_ConstraintTrigger_a_%' AND c.conname IN ('webhook_deliveries_endpoint_fkey', 'webhook_endpoint_stats_endpoint_id_fkey')
+        ORDER BY t.tgname`,
+    );
+    expect(cascades[0].conname).toBe('webhook_deliveries_endpoint_fkey');
+
+    const bystander = await registerAccount(t);
+    const owner = await registerAccount(t);
+    const bystanderReceiver = await receiver();
+    const ownerReceiver = await receiver();
+    const bystanderEp = await endpoint(bystander, bystanderReceiver.url);
+    const doomedEp = await endpoint(owner, ownerReceiver.url);
+    expect(bystanderEp < doomedEp).toBe(true);
+    // A later delivery of the doomed endpoint, with no job: the DELETE's cascade reaches it last.
+    const laterId = `dlv_${doomedEp.slice(4, 14)}ZZZZZZZZZZZZZZZZ`;
+    await db.query(`INSERT INTO events (id, workspace_id, type, data, published_at) VALUES ($1, $2, 'post.created', '{}', now())`, [`evt_${laterId.slice(4)}`, owner.workspace.id]);
+    await db.query(
+      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, status, next_retry_at, created_at) VALUES ($1, $2, $3, $4, 'post.created', 'retrying', now() + interval '1 hour', now() + interval '1 hour')`,
+      [laterId, owner.workspace.id, doomedEp, `evt_${laterId.slice(4)}`],
+    );
+
+    const first = new Client({ connectionString: stack.env.DATABASE_URL });
+    const second = new Client({ connectionString: stack.env.DATABASE_URL });
+    const third = new Client({ connectionString: stack.env.DATABASE_URL });
+    await Promise.all([first.connect(), second.connect(), third.connect()]);
+    try {
+      const lockBystander = `SELECT 1 FROM webhook_endpoint_stats WHERE endpoint_id = '${bystanderEp}' FOR UPDATE`;
+      await first.query('BEGIN');
+      await first.query(lockBystander);
+      await events(bystander, 1, 'rzero');
+      expect(await eventually(async () => bystanderReceiver.received.length === 1, 10_000)).toBe(true);
+      expect(await waitsForLock('%webhook_deliveries wd SET status%')).toBe(true);
+      await second.query('BEGIN');
+      const secondLocked = second.query(lockBystander);
+      expect(await waitsForLock(lockBystander)).toBe(true);
+      const [doomedEvent] = await events(owner, 1, 'rdoom');
+      const [bystanderEvent] = await events(bystander, 1, 'rone');
+      expect(await eventually(async () => ownerReceiver.received.length === 1 && bystanderReceiver.received.length === 2, 10_000)).toBe(true);
+      await sleep(200);
+      await first.query('ROLLBACK');
+      await secondLocked;
+      // The batch of the owner's and the bystander's successes waits behind the second holder.
+      expect(await waitsForLock('%webhook_deliveries wd SET status%')).toBe(true);
+
+      // The DELETE's cascade stops at the later delivery...
+      await third.query('BEGIN');
+      await third.query(`SELECT 1 FROM webhook_deliveries WHERE id = $1 FOR UPDATE`, [laterId]);
+      let deleted: { status: number; body: unknown } | null = null;
+      const deleting = t.http().delete(`/api/v1/webhooks/${doomedEp}`).set(owner.auth).set(ws(owner)).then((res) => (deleted = { status: res.status, body: res.body }));
+      expect(await waitsForLock('%DELETE FROM%webhook_endpoints%', () => deleted !== null)).toBe(true);
+      // ...while the batch goes on, and waits for the deliveries the DELETE holds (for longer
+      // than the deadlock check: that wait alone is no deadlock)...
+      await second.query('ROLLBACK');
+      await sleep(1_200);
+      // ...until the DELETE goes on to the counters.
+      await third.query('ROLLBACK');
+      await deleting;
+      expect(deleted!.status, JSON.stringify(deleted!.body)).toBe(204);
+
+      expect(await eventually(async () => (await deliveriesOf(bystanderEp)).every((d) => d.status === 'success'), 10_000)).toBe(true);
+      await sleep(1_500);
+      expect(timesReceived(bystanderReceiver).get(bystanderEvent), JSON.stringify([...timesReceived(bystanderReceiver)])).toBe(1);
+      expect(timesReceived(ownerReceiver).get(doomedEvent)).toBe(1);
+      expect(await deliveriesOf(doomedEp)).toEqual([]);
+    } finally {
+      for (const c of [first, second, third]) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        await c.end();
+      }
     }
   });
 });
