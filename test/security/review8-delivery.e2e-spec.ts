@@ -1,4 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { Jobs, Queues } from '@tessera/queue';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,7 +206,7 @@ describe('Review 8, finding 2 (the failure path): a failed attempt was recorded 
 });
 
 describe('Review 8, finding 3: that order held only while PostgreSQL ran the counters’ cascade before the deliveries’ (the order of two system trigger names, which a foreign key made later reverses)', () => {
-  // Last in this file: it re-creates a foreign key, which changes the cascade order for the tests after it.
+  // It re-creates a foreign key, which reverses the cascade order for the tests after it (as it may be on any database).
   it('with the deliveries’ cascade first, deleting an endpoint while its success is being recorded still answers 204, and the other workspace’s endpoint gets its event once [DELETE /webhooks/{id}]', { timeout: 60_000 }, async () => {
     await db.query(`ALTER TABLE webhook_endpoint_stats DROP CONSTRAINT webhook_endpoint_stats_endpoint_id_fkey,
       ADD CONSTRAINT webhook_endpoint_stats_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id) ON DELETE CASCADE`);
@@ -279,5 +281,44 @@ describe('Review 8, finding 3: that order held only while PostgreSQL ran the cou
         await c.end();
       }
     }
+  });
+});
+
+describe('Review 8, finding 4: a relay job parked while its delivery loaded stayed in the endpoint’s parked line when the delivery turned out ended, so freed slots woke finished jobs instead of waiting ones', () => {
+  it('after jobs of ended deliveries met a full endpoint, the deliveries parked behind them are woken when the slot frees, not by the 15-30 s fallback', { timeout: 60_000 }, async () => {
+    const a = await registerAccount(t);
+    const r = await receiver((n) => ({ status: 200, delayMs: n === 0 ? 2_500 : 0 }));
+    const ep = await endpoint(a, r.url, { max_in_flight: 1 });
+    await events(a, 1, 'slow');
+    expect(await eventually(async () => r.inFlight === 1, 10_000)).toBe(true);
+
+    // While its one slot is taken: relay jobs of deliveries that ended before their job ran (their
+    // endpoint was disabled meanwhile, or they were delivered through a retry)...
+    const tag = a.workspace.id.slice(-10);
+    const ghostIds = Array.from({ length: 6 }, (_, i) => `dlv_ghost${i}${tag}`);
+    await db.query(`INSERT INTO events (id, workspace_id, type, data, published_at) SELECT 'evt_' || right(x, -4), $1, 'post.created', '{}', now() FROM unnest($2::text[]) x`, [a.workspace.id, ghostIds]);
+    await db.query(
+      `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, status, attempts, completed_at)
+       SELECT x, $1, $2, 'evt_' || right(x, -4), 'post.created', 'failed', 1, now() FROM unnest($3::text[]) x`,
+      [a.workspace.id, ep, ghostIds],
+    );
+    expect(ghostIds).toHaveLength(6);
+    const queue = new Queue(Queues.webhooks, { connection: { url: stack.env.REDIS_URL }, prefix: 'tessera' });
+    try {
+      await queue.addBulk(ghostIds.map((id) => ({ name: Jobs.deliverWebhook, data: { deliveryId: id, endpoint: { id: ep, maxInFlight: 1, rateLimitPerSecond: null } }, opts: { jobId: id } })));
+      expect(await eventually(async () => (await Promise.all(ghostIds.map((id) => queue.getJobState(id)))).every((s) => s === 'completed'), 10_000)).toBe(true);
+    } finally {
+      await queue.close();
+    }
+    // ...then deliveries that do wait for the slot.
+    const waiting = await events(a, 3, 'waiting');
+    await sleep(300);
+    expect(r.received).toHaveLength(1);
+
+    expect(await eventually(async () => r.received.length >= 4, 30_000)).toBe(true);
+    const freed = r.received[0].at + 2_500;
+    const last = Math.max(...r.received.slice(1).map((x) => x.at));
+    expect(new Set(payloads(r).slice(1).map((p) => p.id))).toEqual(new Set(waiting));
+    expect(last - freed, `the waiting deliveries came ${last - freed} ms after the slot freed`).toBeLessThan(5_000);
   });
 });

@@ -102,6 +102,11 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
         this.loads.submit(id),
         hint ? this.fairness.acquire(hint, id, lease).then((a) => ((slot = a.kind === 'granted' ? hint : null), a)) : null,
       ]);
+      // Parked (or given a rate instant) on the hint, but this job will not wait on it (its delivery
+      // ended or is not due, or the hint is stale): out of the endpoint's line, or the next freed
+      // slot would wake this job instead of one that waits.
+      const due = ctx !== null && isDue(ctx);
+      if (hint && early && early.kind !== 'granted' && !(due && sameLimits(hint, limitsOf(ctx)))) await this.fairness.forget(hint.id, id);
       if (!ctx) return 'gone';
       if (ctx.status === 'success' || ctx.status === 'failed') return ctx.status;
       if (!ctx.endpoint.isActive) {
@@ -109,10 +114,8 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
         return 'endpoint-inactive';
       }
       // Woken before its time (a sweep, a freed slot): back to sleep until the retry is due.
-      if (ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50) {
-        return await this.wait(job, token, ctx.nextRetryAt.getTime());
-      }
-      const limits: EndpointLimits = { id: ctx.endpoint.id, maxInFlight: ctx.endpoint.maxInFlight, rateLimitPerSecond: ctx.endpoint.rateLimitPerSecond };
+      if (!due) return await this.wait(job, token, ctx.nextRetryAt!.getTime());
+      const limits = limitsOf(ctx);
       const hintHolds = hint !== null && sameLimits(hint, limits);
       // A slot taken under limits that changed since the relay ran is given back and asked for again.
       if (slot && !sameLimits(slot, limits)) await this.freeSlot(slot.id, id).finally(() => (slot = null));
@@ -181,6 +184,16 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
     if (Object.values(total).some((v) => v > 0)) this.logger.log(total, 'webhook history purged');
     return total;
   }
+}
+
+/** Whether the delivery is to be attempted now: open, its endpoint active, and not a retry whose time has not come. */
+function isDue(ctx: DeliveryContext): boolean {
+  if ((ctx.status !== 'pending' && ctx.status !== 'retrying') || !ctx.endpoint.isActive) return false;
+  return !(ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50);
+}
+
+function limitsOf(ctx: DeliveryContext): EndpointLimits {
+  return { id: ctx.endpoint.id, maxInFlight: ctx.endpoint.maxInFlight, rateLimitPerSecond: ctx.endpoint.rateLimitPerSecond };
 }
 
 function sameLimits(a: EndpointLimits, b: EndpointLimits): boolean {
