@@ -322,3 +322,33 @@ describe('Review 8, finding 4: a relay job parked while its delivery loaded stay
     expect(last - freed, `the waiting deliveries came ${last - freed} ms after the slot freed`).toBeLessThan(5_000);
   });
 });
+
+describe('Review 8, finding 5: a slot freed while the job parked for it was still loading its delivery found that job running, put it back in line and woke nobody', () => {
+  it('a delivery parked behind the only request in flight is sent when that request ends, even if its load outlasts the request', { timeout: 60_000 }, async () => {
+    const a = await registerAccount(t);
+    const r = await receiver((n) => ({ status: 200, delayMs: n === 0 ? 1_000 : 0 }));
+    const ep = await endpoint(a, r.url, { max_in_flight: 1 });
+    await events(a, 1, 'first');
+    expect(await eventually(async () => r.inFlight === 1, 10_000)).toBe(true);
+    const holder = new Client({ connectionString: stack.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      // The next delivery's load waits (a slow database) while its job is parked on the hint...
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE webhook_endpoint_stats IN ACCESS EXCLUSIVE MODE');
+      await events(a, 1, 'second');
+      expect(await eventually(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%JOIN webhook_endpoint_stats s ON s.endpoint_id = d.endpoint_id%'`)).length > 0, 10_000)).toBe(true);
+      // ...past the end of the request in flight.
+      expect(await eventually(async () => r.inFlight === 0 && r.received.length === 1, 10_000)).toBe(true);
+      await sleep(300);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    const freed = r.received[0].at + 1_000;
+    expect(await eventually(async () => r.received.length === 2, 40_000)).toBe(true);
+    expect(r.received[1].at - freed, `sent ${r.received[1].at - freed} ms after the slot freed`).toBeLessThan(5_000);
+    expect(await eventually(async () => (await deliveriesOf(ep)).every((d) => d.status === 'success'), 5_000)).toBe(true);
+  });
+});

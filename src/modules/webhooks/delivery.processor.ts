@@ -137,11 +137,15 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   }
 
   /** Over a limit: until the rate allows, or parked until a slot frees (with a fallback). */
-  private waitFor(job: Job, token: string | undefined, admission: Exclude<Admission, { kind: 'granted' }>, endpoint: EndpointLimits): Promise<never> {
+  private async waitFor(job: Job, token: string | undefined, admission: Exclude<Admission, { kind: 'granted' }>, endpoint: EndpointLimits): Promise<never> {
     if (admission.kind === 'rate') return this.wait(job, token, Date.now() + admission.waitMs);
     if (this.parkedLimits.size > 100_000) this.parkedLimits.clear();
     this.parkedLimits.set(job.data.deliveryId as string, { endpoint, until: Date.now() + PARKED_LIMITS_TTL_MS });
-    return this.wait(job, token, Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS));
+    await job.moveToDelayed(Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS), token);
+    // A slot freed while this job was still on its way here (loading its delivery, say) found it
+    // running, put it back in line and woke nobody (see freeSlot): with room now, it wakes itself.
+    if (await this.fairness.hasRoom(endpoint)) await job.promote().catch(() => undefined);
+    throw new DelayedError();
   }
 
   /** The same job back to BullMQ's delayed set: it holds no worker slot while it waits. */
