@@ -2,7 +2,6 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Jobs, Queues } from '@tessera/queue';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Account, eventually, registerAccount, sleep } from '../factories/accounts';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
@@ -20,16 +19,20 @@ const WORKER_LOCK_TIMEOUT = { DATABASE_LOCK_TIMEOUT_MS: '3000' };
 let stack: IsolatedStack;
 let t: TestApp;
 let worker: INestApplicationContext;
-let db: DataSource;
+/** The test's own connection: the app's pool may be one connection, busy with the request under test. */
+let observer: Client;
+const db = { query: async (sql: string, params?: unknown[]): Promise<any[]> => (await observer.query(sql, params)).rows };
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   stack = await isolatedStack();
   t = await startTestApp({ ...stack.env, ...SETTINGS });
   worker = await startTestWorker({ ...stack.env, ...SETTINGS, ...WORKER_LOCK_TIMEOUT });
-  db = t.app.get(DataSource);
+  observer = new Client({ connectionString: stack.env.DATABASE_URL });
+  await observer.connect();
 });
 afterAll(async () => {
+  await observer?.end();
   await worker?.close();
   await t?.close();
   await Promise.all(receivers.map((r) => r.close()));
