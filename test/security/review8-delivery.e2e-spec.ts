@@ -355,3 +355,21 @@ describe('Review 8, finding 5: a slot freed while the job parked for it was stil
     expect(await eventually(async () => (await deliveriesOf(ep)).every((d) => d.status === 'success'), 5_000)).toBe(true);
   });
 });
+
+describe('Review 8, finding 6: after an endpoint’s rate_limit_per_second changed, the relay jobs queued before it spent their reserved instant on the stale limits and reserved a new one at the back of the line, forever', () => {
+  it('deliveries waiting for their rate when the rate is changed are all sent, at the new rate [PATCH /webhooks/{id}]', { timeout: 60_000 }, async () => {
+    const a = await registerAccount(t);
+    const r = await receiver();
+    const ep = await endpoint(a, r.url, { rate_limit_per_second: 5 });
+    const ids = await events(a, 10, 'paced');
+    expect(await eventually(async () => r.received.length >= 1, 10_000)).toBe(true);
+    const patched = await t.http().patch(`/api/v1/webhooks/${ep}`).set(a.auth).set(ws(a)).send({ rate_limit_per_second: 4 });
+    expect(patched.status).toBe(200);
+    expect(await eventually(async () => r.received.length >= 10, 20_000), `${r.received.length} of 10 sent`).toBe(true);
+    expect(new Set(payloads(r).map((p) => p.id))).toEqual(new Set(ids));
+    expect(await eventually(async () => (await deliveriesOf(ep)).every((d) => d.status === 'success'), 5_000)).toBe(true);
+    // Never faster than the old rate, and the new one once it applies: 5 consecutive arrivals span 4 intervals.
+    const times = r.received.map((x) => x.at).sort((x, y) => x - y);
+    for (let i = 0; i + 4 < times.length; i++) expect(times[i + 4] - times[i]).toBeGreaterThanOrEqual(4 * 200 - 100);
+  });
+});

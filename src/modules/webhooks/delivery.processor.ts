@@ -106,7 +106,12 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
       // ended or is not due, or the hint is stale): out of the endpoint's line, or the next freed
       // slot would wake this job instead of one that waits.
       const due = ctx !== null && isDue(ctx);
-      if (hint && early && early.kind !== 'granted' && !(due && sameLimits(hint, limitsOf(ctx)))) await this.fairness.forget(hint.id, id);
+      const hintHolds = hint !== null && ctx !== null && sameLimits(hint, limitsOf(ctx));
+      if (hint && early && early.kind !== 'granted' && !(due && hintHolds)) await this.fairness.forget(hint.id, id);
+      // A stale hint stays stale: the job's later runs load first and ask on the endpoint's limits.
+      // Asking on the stale ones at each wake-up, it spent the rate instant it had reserved and
+      // reserved a new one at the back of the line, and never got through.
+      if (hint && ctx && !hintHolds) await job.updateData({ deliveryId: id });
       if (!ctx) return 'gone';
       if (ctx.status === 'success' || ctx.status === 'failed') return ctx.status;
       if (!ctx.endpoint.isActive) {
@@ -116,7 +121,6 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
       // Woken before its time (a sweep, a freed slot): back to sleep until the retry is due.
       if (!due) return await this.wait(job, token, ctx.nextRetryAt!.getTime());
       const limits = limitsOf(ctx);
-      const hintHolds = hint !== null && sameLimits(hint, limits);
       // A slot taken under limits that changed since the relay ran is given back and asked for again.
       if (slot && !sameLimits(slot, limits)) await this.freeSlot(slot.id, id).finally(() => (slot = null));
       if (!slot) {
