@@ -67,6 +67,29 @@ describe(MicroBatcher.name, () => {
     expect(await sut.submit('c')).toBe('C');
   });
 
+  it('should run a failed batch again split by isolateBy, rejecting only the group that fails again', async () => {
+    const batches: string[][] = [];
+    const sut = new MicroBatcher(async (items: string[]) => {
+      batches.push(items);
+      if (items.some((s) => s.startsWith('locked'))) throw new Error('lock timeout');
+      return items.map((s) => s.toUpperCase());
+    }, { maxBatch: 10, maxInFlight: 1, isolateBy: (s) => s.split(':')[0] });
+    const out = await Promise.allSettled(['a:1', 'locked:1', 'b:1', 'a:2', 'locked:2', 'a:2'].map((s) => sut.submit(s)));
+    expect(out.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual(['A:1', 'rejected', 'B:1', 'A:2', 'rejected', 'A:2']);
+    expect(batches).toEqual([['a:1', 'locked:1', 'b:1', 'a:2', 'locked:2', 'a:2'], ['a:1', 'a:2', 'a:2'], ['locked:1', 'locked:2'], ['b:1']]);
+  });
+
+  it('should not run a failed batch again when isolateBy puts it all in one group', async () => {
+    let calls = 0;
+    const sut = new MicroBatcher(async (): Promise<string[]> => {
+      calls++;
+      throw new Error('statement timeout');
+    }, { maxBatch: 10, maxInFlight: 1, isolateBy: () => 'one endpoint' });
+    const out = await Promise.allSettled(['a', 'b'].map((s) => sut.submit(s)));
+    expect(out.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(1);
+  });
+
   it('should reject a batch whose answer does not have one result per item', async () => {
     const sut = new MicroBatcher(async () => [1], { maxBatch: 10, maxInFlight: 1 });
     await expect(Promise.all([sut.submit(1), sut.submit(2)])).rejects.toThrow(/batch of 2 answered with 1/);

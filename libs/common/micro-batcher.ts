@@ -6,7 +6,9 @@
  * instead of one per item is what it is for (e.g. a database statement per few dozen deliveries).
  *
  * `run` answers with one result per item, in the items' order. If it throws, every item of that
- * batch is rejected with the error; the next batch is unaffected.
+ * batch is rejected with the error; the next batch is unaffected. With `isolateBy`, a failed batch
+ * is run again split by that key (each group its own `run`, all at once), so only the group at
+ * fault fails: one endpoint's locked row must not fail the writes of every endpoint batched with it.
  */
 export class MicroBatcher<I, O> {
   private queue: Array<{ item: I; resolve: (o: O) => void; reject: (err: unknown) => void }> = [];
@@ -15,7 +17,7 @@ export class MicroBatcher<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly options: { maxBatch: number; maxInFlight: number },
+    private readonly options: { maxBatch: number; maxInFlight: number; isolateBy?: (item: I) => unknown },
   ) {
     if (options.maxBatch < 1 || options.maxInFlight < 1) throw new Error('MicroBatcher needs maxBatch and maxInFlight of at least 1');
   }
@@ -44,23 +46,29 @@ export class MicroBatcher<I, O> {
 
   private flush(batch: typeof this.queue): void {
     this.inFlight++;
-    let results: Promise<O[]>;
-    try {
-    results = this.run(batch.map((b) => b.item));
-    } catch (err) {
-      results = Promise.reject(err);
-    }
-    results
-      .then(
-        (out) => {
-          if (out.length !== batch.length) throw new Error(`batch of ${batch.length} answered with ${out.length} results`);
-          batch.forEach((b, i) => b.resolve(out[i]));
-        },
-      )
+    this.settle(batch)
+      .catch(async (err: unknown) => {
+        const groups = this.options.isolateBy ? this.groupsOf(batch, this.options.isolateBy) : [];
+        if (groups.length < 2) throw err;
+        await Promise.all(groups.map((group) => this.settle(group).catch((groupErr: unknown) => group.forEach((b) => b.reject(groupErr)))));
+      })
       .catch((err: unknown) => batch.forEach((b) => b.reject(err)))
       .finally(() => {
         this.inFlight--;
         this.schedule();
       });
+  }
+
+  /** Runs `batch` and resolves each of its items; rejects (resolving none) if the run fails. */
+  private async settle(batch: typeof this.queue): Promise<void> {
+    const out = await this.run(batch.map((b) => b.item));
+    if (out.length !== batch.length) throw new Error(`batch of ${batch.length} answered with ${out.length} results`);
+    batch.forEach((b, i) => b.resolve(out[i]));
+  }
+
+  private groupsOf(batch: typeof this.queue, keyOf: (item: I) => unknown): Array<typeof this.queue> {
+    const groups = new Map<unknown, typeof this.queue>();
+    for (const b of batch) groups.set(keyOf(b.item), [...(groups.get(keyOf(b.item)) ?? []), b]);
+    return [...groups.values()];
   }
 }

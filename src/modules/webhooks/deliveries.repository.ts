@@ -179,7 +179,9 @@ export class DeliveriesRepository {
    * Successful attempts of many deliveries in ONE statement (no transaction round trips, so each
    * endpoint's counters row is locked only while the statement runs): the attempt rows, the
    * deliveries ended as success, and each endpoint's counters moved once by its number of
-   * successes. Counter rows are locked in id order first, so two batches never deadlock.
+   * successes. Counter rows are locked first, in id order, then deliveries: the order of an
+   * endpoint's DELETE (its counters row, then its deliveries, by cascade) and of a failed
+   * attempt's transaction, so none of them deadlocks with a batch, nor two batches.
    * Answers in the order of `records`: null for a delivery no longer open (nothing written for
    * it), else the consecutive failures its endpoint had before this batch (given with the first
    * success of each endpoint only, so a streak's end is announced once; 0 on the others).
@@ -190,19 +192,22 @@ export class DeliveriesRepository {
       name: 'webhook_deliveries_record_successes',
       text: `WITH input AS MATERIALIZED (
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int[]) AS i(delivery_id, attempt_id, status_code, response_body, duration_ms)
+       ), old AS MATERIALIZED (
+         SELECT s.endpoint_id AS id, s.consecutive_failures AS previous FROM webhook_endpoint_stats s
+          WHERE s.endpoint_id IN (SELECT wd.endpoint_id FROM webhook_deliveries wd JOIN input i ON i.delivery_id = wd.id)
+          ORDER BY s.endpoint_id FOR NO KEY UPDATE
        ), d AS (
+         -- The array is a subquery run once, whole, before the first delivery row is locked: every
+         -- counters row is held by then. (A deleted endpoint has none, and its deliveries are gone too.)
          UPDATE webhook_deliveries wd SET status = 'success', attempts = wd.attempts + 1, next_retry_at = NULL, last_status_code = i.status_code,
                 last_error = NULL, updated_at = now(), completed_at = now()
-           FROM input i WHERE wd.id = i.delivery_id AND wd.status IN ('pending', 'retrying')
+           FROM input i WHERE wd.id = i.delivery_id AND wd.status IN ('pending', 'retrying') AND wd.endpoint_id = ANY ((SELECT array_agg(id) FROM old)::text[])
          RETURNING wd.id, wd.attempts, wd.endpoint_id
        ), a AS (
          INSERT INTO webhook_attempts (id, delivery_id, attempt, status_code, response_body, duration_ms, error)
          SELECT i.attempt_id, d.id, d.attempts, i.status_code, i.response_body, i.duration_ms, NULL FROM d JOIN input i ON i.delivery_id = d.id
        ), per AS (
          SELECT endpoint_id, count(*)::int AS n FROM d GROUP BY endpoint_id
-       ), old AS MATERIALIZED (
-         SELECT s.endpoint_id AS id, s.consecutive_failures AS previous FROM webhook_endpoint_stats s
-          WHERE s.endpoint_id IN (SELECT endpoint_id FROM per) ORDER BY s.endpoint_id FOR NO KEY UPDATE
        ), w AS (
          UPDATE webhook_endpoint_stats s SET success_count = s.success_count + per.n, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
            FROM per JOIN old ON old.id = per.endpoint_id WHERE s.endpoint_id = per.endpoint_id RETURNING s.endpoint_id AS id, old.previous
@@ -227,11 +232,17 @@ export class DeliveriesRepository {
     });
   }
 
-  /** Locks an open delivery and returns its attempts so far; null when it already ended (or is gone). In a transaction. */
-  async lockOpen(deliveryId: string): Promise<{ attempts: number } | null> {
+  /**
+   * Locks the counters of the delivery's endpoint, then the delivery if it is open, and returns its
+   * attempts so far; null when it already ended (or is gone). Counters first, as recordSuccesses
+   * and an endpoint's DELETE lock them. In a transaction.
+   */
+  async lockOpen(deliveryId: string, endpointId: string): Promise<{ attempts: number } | null> {
     const rows = await this.db.query<Array<{ attempts: number }>>(
-      `SELECT attempts FROM webhook_deliveries WHERE id = $1 AND status IN ('pending', 'retrying') FOR NO KEY UPDATE`,
-      [deliveryId],
+      `WITH counters AS (SELECT 1 FROM webhook_endpoint_stats WHERE endpoint_id = $2 FOR NO KEY UPDATE)
+       SELECT attempts FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND status IN ('pending', 'retrying') AND EXISTS (SELECT 1 FROM counters)
+          FOR NO KEY UPDATE`,
+      [deliveryId, endpointId],
     );
     return rows[0] ?? null;
   }

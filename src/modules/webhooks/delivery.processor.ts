@@ -102,6 +102,16 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
         this.loads.submit(id),
         hint ? this.fairness.acquire(hint, id, lease).then((a) => ((slot = a.kind === 'granted' ? hint : null), a)) : null,
       ]);
+      // Parked (or given a rate instant) on the hint, but this job will not wait on it (its delivery
+      // ended or is not due, or the hint is stale): out of the endpoint's line, or the next freed
+      // slot would wake this job instead of one that waits.
+      const due = ctx !== null && isDue(ctx);
+      const hintHolds = hint !== null && ctx !== null && sameLimits(hint, limitsOf(ctx));
+      if (hint && early && early.kind !== 'granted' && !(due && hintHolds)) await this.fairness.forget(hint.id, id);
+      // A stale hint stays stale: the job's later runs load first and ask on the endpoint's limits.
+      // Asking on the stale ones at each wake-up, it spent the rate instant it had reserved and
+      // reserved a new one at the back of the line, and never got through.
+      if (hint && ctx && !hintHolds) await job.updateData({ deliveryId: id });
       if (!ctx) return 'gone';
       if (ctx.status === 'success' || ctx.status === 'failed') return ctx.status;
       if (!ctx.endpoint.isActive) {
@@ -109,11 +119,8 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
         return 'endpoint-inactive';
       }
       // Woken before its time (a sweep, a freed slot): back to sleep until the retry is due.
-      if (ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50) {
-        return await this.wait(job, token, ctx.nextRetryAt.getTime());
-      }
-      const limits: EndpointLimits = { id: ctx.endpoint.id, maxInFlight: ctx.endpoint.maxInFlight, rateLimitPerSecond: ctx.endpoint.rateLimitPerSecond };
-      const hintHolds = hint !== null && sameLimits(hint, limits);
+      if (!due) return await this.wait(job, token, ctx.nextRetryAt!.getTime());
+      const limits = limitsOf(ctx);
       // A slot taken under limits that changed since the relay ran is given back and asked for again.
       if (slot && !sameLimits(slot, limits)) await this.freeSlot(slot.id, id).finally(() => (slot = null));
       if (!slot) {
@@ -134,11 +141,15 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
   }
 
   /** Over a limit: until the rate allows, or parked until a slot frees (with a fallback). */
-  private waitFor(job: Job, token: string | undefined, admission: Exclude<Admission, { kind: 'granted' }>, endpoint: EndpointLimits): Promise<never> {
+  private async waitFor(job: Job, token: string | undefined, admission: Exclude<Admission, { kind: 'granted' }>, endpoint: EndpointLimits): Promise<never> {
     if (admission.kind === 'rate') return this.wait(job, token, Date.now() + admission.waitMs);
     if (this.parkedLimits.size > 100_000) this.parkedLimits.clear();
     this.parkedLimits.set(job.data.deliveryId as string, { endpoint, until: Date.now() + PARKED_LIMITS_TTL_MS });
-    return this.wait(job, token, Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS));
+    await job.moveToDelayed(Date.now() + PARKED_FALLBACK_MS + Math.floor(Math.random() * PARKED_FALLBACK_MS), token);
+    // A slot freed while this job was still on its way here (loading its delivery, say) found it
+    // running, put it back in line and woke nobody (see freeSlot): with room now, it wakes itself.
+    if (await this.fairness.hasRoom(endpoint)) await job.promote().catch(() => undefined);
+    throw new DelayedError();
   }
 
   /** The same job back to BullMQ's delayed set: it holds no worker slot while it waits. */
@@ -181,6 +192,16 @@ export class DeliveryProcessor extends WorkerHost implements OnModuleInit, OnApp
     if (Object.values(total).some((v) => v > 0)) this.logger.log(total, 'webhook history purged');
     return total;
   }
+}
+
+/** Whether the delivery is to be attempted now: open, its endpoint active, and not a retry whose time has not come. */
+function isDue(ctx: DeliveryContext): boolean {
+  if ((ctx.status !== 'pending' && ctx.status !== 'retrying') || !ctx.endpoint.isActive) return false;
+  return !(ctx.status === 'retrying' && ctx.nextRetryAt && ctx.nextRetryAt.getTime() > Date.now() + 50);
+}
+
+function limitsOf(ctx: DeliveryContext): EndpointLimits {
+  return { id: ctx.endpoint.id, maxInFlight: ctx.endpoint.maxInFlight, rateLimitPerSecond: ctx.endpoint.rateLimitPerSecond };
 }
 
 function sameLimits(a: EndpointLimits, b: EndpointLimits): boolean {

@@ -79,10 +79,22 @@ return out
 
 const REPARK = `redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) return 1`;
 
+/** Whether the endpoint has a free in-flight slot (expired leases dropped first): 1 or 0. */
+const HAS_ROOM = `
+local t = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then return 1 end
+return 0
+`;
+
+const FORGET = `redis.call('ZREM', KEYS[1], ARGV[1]) redis.call('HDEL', KEYS[2], ARGV[1]) return 1`;
+
 type FairnessCommands = {
   tesseraWebhookAcquire(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Promise<number[]>;
   tesseraWebhookRelease(numberOfKeys: number, ...keysThenArgs: string[]): Promise<string[]>;
   tesseraWebhookRepark(parked: string, member: string, score: number): Promise<number>;
+  tesseraWebhookForget(parked: string, reserved: string, member: string): Promise<number>;
+  tesseraWebhookHasRoom(inflight: string, max: number): Promise<number>;
 };
 
 export type Admission = { kind: 'granted' } | { kind: 'rate'; waitMs: number } | { kind: 'parked' };
@@ -117,6 +129,8 @@ export class EndpointFairness {
     redis.defineCommand('tesseraWebhookAcquire', { lua: ACQUIRE });
     redis.defineCommand('tesseraWebhookRelease', { lua: RELEASE });
     redis.defineCommand('tesseraWebhookRepark', { numberOfKeys: 1, lua: REPARK });
+    redis.defineCommand('tesseraWebhookForget', { numberOfKeys: 2, lua: FORGET });
+    redis.defineCommand('tesseraWebhookHasRoom', { numberOfKeys: 1, lua: HAS_ROOM });
     this.commands = redis as unknown as FairnessCommands;
     this.admissions = new MicroBatcher((items) => this.acquireMany(items), { maxBatch: 200, maxInFlight: 1 });
     this.releases = new MicroBatcher((items) => this.releaseMany(items), { maxBatch: 200, maxInFlight: 1 });
@@ -135,6 +149,20 @@ export class EndpointFairness {
   /** Puts a delivery that could not be woken (its job was still running) back at the head of the line. */
   async repark(endpointId: string, deliveryId: string): Promise<void> {
     await this.commands.tesseraWebhookRepark(keys(endpointId).parked, deliveryId, 0);
+  }
+
+  /** Whether a delivery asking now would find a free in-flight slot (its rate aside). */
+  async hasRoom(endpoint: EndpointLimits): Promise<boolean> {
+    return (await this.commands.tesseraWebhookHasRoom(keys(endpoint.id).inflight, endpoint.maxInFlight)) === 1;
+  }
+
+  /**
+   * Takes a delivery out of its endpoint's parked line and rate schedule: for an admission that
+   * was asked for and is not waited on. Else a freed slot would wake a job that no longer waits.
+   */
+  async forget(endpointId: string, deliveryId: string): Promise<void> {
+    const k = keys(endpointId);
+    await this.commands.tesseraWebhookForget(k.parked, k.reserved, deliveryId);
   }
 
   private async acquireMany(items: ReadonlyArray<{ endpoint: EndpointLimits; deliveryId: string; leaseMs: number }>): Promise<Admission[]> {

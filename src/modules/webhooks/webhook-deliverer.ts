@@ -27,7 +27,7 @@ interface Announcement {
 @Injectable()
 export class WebhookDeliverer {
   /** Successes of the attempts running at once are recorded together: one statement per batch. */
-  private readonly successes: MicroBatcher<AttemptRecord & { statusCode: number }, { previousFailures: number } | null>;
+  private readonly successes: MicroBatcher<AttemptRecord & { statusCode: number; endpointId: string }, { previousFailures: number } | null>;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -36,7 +36,9 @@ export class WebhookDeliverer {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.successes = new MicroBatcher((records) => this.repo.recordSuccesses(records), { maxBatch: 200, maxInFlight: 1 });
+    // A batch that fails (a lock wait past the timeout, a deadlock: one endpoint's rows) is recorded
+    // again endpoint by endpoint. Else every delivery in it, of any workspace, would be sent again.
+    this.successes = new MicroBatcher((records) => this.repo.recordSuccesses(records), { maxBatch: 200, maxInFlight: 1, isolateBy: (r) => r.endpointId });
   }
 
   /** One signed POST of the delivery's event to its endpoint. Record the answer with record(). */
@@ -61,7 +63,7 @@ export class WebhookDeliverer {
   async record(ctx: DeliveryContext, res: WebhookResponse): Promise<DeliveryOutcome> {
     // The common case, a success on an endpoint that was not failing: one statement per batch of them.
     if (ctx.endpoint.consecutiveFailures < FAILING_THRESHOLD && judgeAttempt(res, ctx.attempts + 1, this.config.webhooks.retrySchedule).kind === 'success') {
-      const recorded = await this.successes.submit({ deliveryId: ctx.id, attempt: ctx.attempts + 1, statusCode: res.statusCode!, responseBody: res.body, durationMs: res.durationMs, error: null });
+      const recorded = await this.successes.submit({ deliveryId: ctx.id, endpointId: ctx.endpoint.id, attempt: ctx.attempts + 1, statusCode: res.statusCode!, responseBody: res.body, durationMs: res.durationMs, error: null });
       // Failures that crossed the threshold meanwhile (another attempt, after this one's load):
       // the streak this success ends was announced, so its end is too.
       if (recorded && recorded.previousFailures >= FAILING_THRESHOLD) await this.announceRecovery(ctx, recorded.previousFailures);
@@ -69,7 +71,7 @@ export class WebhookDeliverer {
     }
     const announced: Announcement[] = [];
     const outcome = await this.repo.transaction(async (): Promise<DeliveryOutcome> => {
-      const open = await this.repo.lockOpen(ctx.id);
+      const open = await this.repo.lockOpen(ctx.id, ctx.endpoint.id);
       if (!open) return { kind: 'ended' }; // ended meanwhile (its endpoint was deleted, or another run finished it)
       const attempt = open.attempts + 1;
       await this.repo.insertAttempt({ deliveryId: ctx.id, attempt, statusCode: res.statusCode, responseBody: res.body, durationMs: res.durationMs, error: res.error });

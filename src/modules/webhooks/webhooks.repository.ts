@@ -91,7 +91,22 @@ export class WebhooksRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Deletes the endpoint, its counters and its deliveries (by cascade). The counters row is locked
+   * first, before the endpoint's deliveries, as the worker's bookkeeping locks them: whichever of
+   * the two cascades PostgreSQL runs first (it goes by system trigger names), none deadlocks.
+   */
   async delete(workspaceId: string, id: string): Promise<boolean> {
-    return ((await this.repo().delete({ workspaceId, id })).affected ?? 0) === 1;
+    // A CTE, because TypeORM answers a bare DELETE … RETURNING with [rows, count].
+    const rows: Array<{ id: string }> = await this.db.query(
+      `WITH counters AS (
+         SELECT 1 FROM webhook_endpoint_stats s JOIN webhook_endpoints w ON w.id = s.endpoint_id
+          WHERE w.workspace_id = $1 AND w.id = $2 FOR NO KEY UPDATE OF s
+       ), gone AS (
+         DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM counters) RETURNING id)
+       SELECT id FROM gone`,
+      [workspaceId, id],
+    );
+    return rows.length === 1;
   }
 }

@@ -139,8 +139,9 @@ export class WebhooksService implements OnModuleInit {
       ...(input.max_in_flight != null ? { maxInFlight: input.max_in_flight } : {}),
     };
     await this.repo.transaction(async () => {
-      await this.repo.update(workspaceId, id, patch);
+      // Counters before the endpoint row, as a failed attempt's bookkeeping (which may disable it) locks them.
       if (reenabled) await this.repo.clearStreak(id);
+      await this.repo.update(workspaceId, id, patch);
     });
     return this.get(workspaceId, id);
   }
