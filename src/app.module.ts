@@ -14,6 +14,7 @@ import { AuthGuard } from './modules/auth/auth.guard';
 import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.interceptor';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { PostsModule } from './modules/posts/posts.module';
+import { SeoModule } from './modules/seo/seo.module';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
@@ -51,6 +52,7 @@ export class AppModule implements NestModule {
         RateLimitModule,
         EntitlementsModule,
         PostsModule,
+        SeoModule,
         // Before WebhooksModule: its /webhooks/:id must not take /webhooks/inbound-sources (Express routes in order).
         InboundWebhooksModule,
         WebhooksModule,

@@ -4,7 +4,7 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export type IdPrefix =
   | 'usr' | 'ws' | 'key' | 'pat' | 'role' | 'whk' | 'dlv' | 'evt' | 'pst' | 'seo'
-  | 'req' | 'ses' | 'aud' | 'rst' | 'px' | 'mcp' | 'inv' | 'emc' | 'att' | 'src' | 'inb';
+  | 'req' | 'ses' | 'aud' | 'rst' | 'px' | 'mcp' | 'inv' | 'emc' | 'att' | 'src' | 'inb' | 'iss';
 
 /**
  * A ULID (48-bit millisecond time + 80 random bits, Crockford base32) behind a type prefix.

@@ -9,6 +9,7 @@ import { Webhooks1764000600000 } from './migrations/1764000600000-webhooks';
 import { WebhookDeliveries1764000700000 } from './migrations/1764000700000-webhook-deliveries';
 import { EventsNotify1764000750000 } from './migrations/1764000750000-events-notify';
 import { InboundWebhooks1764000800000 } from './migrations/1764000800000-inbound-webhooks';
+import { SeoReportsPixel1765100000000 } from './migrations/1765100000000-seo-reports-pixel';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -22,6 +23,7 @@ export const migrations = [
   WebhookDeliveries1764000700000,
   EventsNotify1764000750000,
   InboundWebhooks1764000800000,
+  SeoReportsPixel1765100000000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */
