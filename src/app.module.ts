@@ -14,6 +14,7 @@ import { AuthGuard } from './modules/auth/auth.guard';
 import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.interceptor';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { PostsModule } from './modules/posts/posts.module';
+import { PixelModule } from './modules/pixel/pixel.module';
 import { SeoModule } from './modules/seo/seo.module';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 import { AuthModule } from './modules/auth/auth.module';
@@ -53,6 +54,7 @@ export class AppModule implements NestModule {
         EntitlementsModule,
         PostsModule,
         SeoModule,
+        PixelModule,
         // Before WebhooksModule: its /webhooks/:id must not take /webhooks/inbound-sources (Express routes in order).
         InboundWebhooksModule,
         WebhooksModule,

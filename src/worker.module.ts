@@ -10,6 +10,7 @@ import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { FlushApiCallsProcessor } from './modules/entitlements/flush-api-calls.processor';
 import { MailModule } from './modules/mail/mail.module';
 import { MailProcessor } from './modules/mail/mail.processor';
+import { PixelWorkerModule } from './modules/pixel/pixel-worker.module';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -33,6 +34,7 @@ export class WorkerModule {
         EntitlementsModule,
         MailModule,
         ...(serves(Queues.webhooks) ? [WebhookWorkerModule.forRoot(config)] : []),
+        ...(serves(Queues.pixel) ? [PixelWorkerModule] : []),
       ],
       providers: [
         ...(serves(Queues.maintenance) ? [PurgeSessionsProcessor] : []),
