@@ -6,6 +6,8 @@ import { JobsOptions, Queue } from 'bullmq';
 
 /** The most events in one job. */
 export const MAX_BATCH = 500;
+/** Jobs on their way to Redis at once. */
+const MAX_IN_FLIGHT = 4;
 /** How long a request waits for Redis to take its batch before it is answered 503. */
 const ENQUEUE_TIMEOUT_MS = 5_000;
 const RETRY_AFTER_SECONDS = 5;
@@ -33,15 +35,16 @@ interface Waiting {
  * that carries its event, and only then is answered: an event answered {tracked: true} is in
  * Redis, never only in this process's memory, so a crash here loses no accepted event.
  *
- * Batching costs no idle wait: the first event waits for the end of the current I/O turn (the
- * other requests parsed in it join), and while one job is being added the next requests' events
- * gather for the following one. Under light load a job carries one event; under heavy load, many.
+ * Batching costs no idle wait: an event waits for the end of the current I/O turn only (the other
+ * requests parsed in that turn join it), then its job leaves, even while earlier jobs are still on
+ * their way (up to MAX_IN_FLIGHT; past that, events gather for the next job). Under light load a job
+ * carries one event; under heavy load, many.
  */
 @Injectable()
 export class PixelIngest {
   private readonly waiting: Waiting[] = [];
   private scheduled = false;
-  private sending = false;
+  private inFlight = 0;
 
   constructor(@InjectQueue(Queues.pixel) private readonly queue: Queue) {
     logQueueErrors(queue);
@@ -56,7 +59,7 @@ export class PixelIngest {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.sending) return;
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -67,7 +70,9 @@ export class PixelIngest {
   private async send(): Promise<void> {
     const batch = this.waiting.splice(0, MAX_BATCH);
     if (!batch.length) return;
-    this.sending = true;
+    this.inFlight++;
+    // More than one job's worth waiting: the next leaves now too.
+    if (this.waiting.length) this.schedule();
     try {
       const data: JobPayloads[typeof Jobs.storePixelEvents] = { events: batch.map((w) => w.record) };
       await withTimeout(this.queue.add(Jobs.storePixelEvents, data, PIXEL_JOB_OPTIONS), ENQUEUE_TIMEOUT_MS);
@@ -82,7 +87,7 @@ export class PixelIngest {
       );
       for (const w of batch) w.done(unavailable);
     } finally {
-      this.sending = false;
+      this.inFlight--;
       if (this.waiting.length) this.schedule();
     }
   }
