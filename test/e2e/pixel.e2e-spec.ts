@@ -273,6 +273,9 @@ describe('Tracking [POST /pixel/track]', () => {
     expect(view).toMatchObject({ event: 'pageview', url: page(host, '/pricing'), referrer: 'https://www.google.com/search?q=tessera', referrer_host: 'www.google.com', user_agent: 'Mozilla/5.0 (test)', session_id: 'ses_1', properties: { title: 'Pricing', plan: 'pro', visits: 3, returning: true, coupon: null } });
     expect(signup).toMatchObject({ event: 'signup', referrer_host: null, user_agent: 'agent-from-header', session_id: null, properties: null });
     expect(Math.abs(new Date(view.occurred_at).getTime() - Date.now())).toBeLessThan(60_000);
+    // Analytics hits are not audited (a row each would be a database write per event); settings changes are.
+    const audit = await t.app.get(DataSource).query(`SELECT action FROM audit_logs WHERE action IN ('post Pixel.track', 'pixel.settings.updated') AND (workspace_id = $1 OR workspace_id IS NULL)`, [a.workspace.id]);
+    expect(audit.map((r: { action: string }) => r.action)).toEqual(['pixel.settings.updated']);
   });
 
   it('answers {tracked: false} with the reason when disabled, for a feature turned off, or sampled out; and stores nothing of it', async () => {
