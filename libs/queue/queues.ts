@@ -44,7 +44,7 @@ export interface JobPayloads {
 
 /** One accepted pixel event, as the API queues it and the worker stores it. */
 export interface PixelEventRecord {
-  /** px_…, given at acceptance: a batch stored twice stores each event once. */
+  /** `<the job's id>.<its place in the job>` (px_….12), fixed before the job is added: a job stored twice stores each event once. */
   id: string;
   workspaceId: string;
   event: string;

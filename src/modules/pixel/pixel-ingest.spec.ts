@@ -2,7 +2,7 @@ import type { PixelEventRecord } from '@tessera/queue';
 import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@tessera/common';
-import { MAX_BATCH, PixelIngest } from './pixel-ingest';
+import { AcceptedEvent, MAX_BATCH, PixelIngest } from './pixel-ingest';
 
 /** A queue whose adds resolve or fail when the test says so. */
 function queueDouble() {
@@ -14,8 +14,8 @@ function queueDouble() {
   return { queue: queue as unknown as Queue, adds };
 }
 
-const record = (n: number): PixelEventRecord => ({
-  id: `px_${n}`, workspaceId: 'ws_1', event: 'pageview', url: `https://example.com/${n}`, referrer: null, referrerHost: null, userAgent: null, sessionId: null, properties: null, occurredAt: new Date(0).toISOString(),
+const record = (n: number): AcceptedEvent => ({
+  workspaceId: 'ws_1', event: 'pageview', url: `https://example.com/${n}`, referrer: null, referrerHost: null, userAgent: null, sessionId: null, properties: null, occurredAt: new Date(0).toISOString(),
 });
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -26,7 +26,11 @@ describe(PixelIngest.name, () => {
     let answered = 0;
     const accepted = [1, 2, 3].map((n) => sut.accept(record(n)).then(() => answered++));
     await turn();
-    expect(adds.map((a) => a.events.map((e) => e.id))).toEqual([['px_1', 'px_2', 'px_3']]);
+    expect(adds.map((a) => a.events.map((e) => e.url))).toEqual([['https://example.com/1', 'https://example.com/2', 'https://example.com/3']]);
+    // Ids: the job's id and the event's place in it.
+    const [jobId] = adds[0].events[0].id.split('.');
+    expect(jobId).toMatch(/^px_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(adds[0].events.map((e) => e.id)).toEqual([`${jobId}.0`, `${jobId}.1`, `${jobId}.2`]);
     await turn();
     expect(answered).toBe(0);
     adds[0].resolve();

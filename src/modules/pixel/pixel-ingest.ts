@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { ApiError, ErrorCode } from '@tessera/common';
+import { ApiError, ErrorCode, newId } from '@tessera/common';
 import { Jobs, JobPayloads, logQueueErrors, PixelEventRecord, Queues } from '@tessera/queue';
 import { JobsOptions, Queue } from 'bullmq';
 
@@ -24,8 +24,11 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('enqueue timed out')), ms)))]).finally(() => clearTimeout(timer));
 }
 
+/** An accepted event before it has a place in a job (and from it, its id). */
+export type AcceptedEvent = Omit<PixelEventRecord, 'id'>;
+
 interface Waiting {
-  record: PixelEventRecord;
+  record: AcceptedEvent;
   done(err?: unknown): void;
 }
 
@@ -51,7 +54,7 @@ export class PixelIngest {
   }
 
   /** Resolves once the event is in Redis; 503 SERVICE_UNAVAILABLE when Redis does not take it in time. */
-  accept(record: PixelEventRecord): Promise<void> {
+  accept(record: AcceptedEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ record, done: (err) => (err === undefined ? resolve() : reject(err)) });
       this.schedule();
@@ -74,8 +77,11 @@ export class PixelIngest {
     // More than one job's worth waiting: the next leaves now too.
     if (this.waiting.length) this.schedule();
     try {
-      const data: JobPayloads[typeof Jobs.storePixelEvents] = { events: batch.map((w) => w.record) };
-      await withTimeout(this.queue.add(Jobs.storePixelEvents, data, PIXEL_JOB_OPTIONS), ENQUEUE_TIMEOUT_MS);
+      // Each event's id is its job's id and its place in the job: fixed before the job exists, so a
+      // job written twice stores nothing twice, and one id made per job rather than per event.
+      const jobId = newId('px');
+      const data: JobPayloads[typeof Jobs.storePixelEvents] = { events: batch.map((w, i) => ({ id: `${jobId}.${i}`, ...w.record })) };
+      await withTimeout(this.queue.add(Jobs.storePixelEvents, data, { ...PIXEL_JOB_OPTIONS, jobId }), ENQUEUE_TIMEOUT_MS);
       for (const w of batch) w.done();
     } catch {
       const unavailable = new ApiError(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { ApiError, newId } from '@tessera/common';
+import { ApiError } from '@tessera/common';
 import { CredentialCache } from '@tessera/queue';
 import { PixelStatsQueryDto, StatsInterval, UpdatePixelSettingsDto } from './dto/pixel.dto';
 import { PixelEventsRepository } from './pixel-events.repository';
@@ -98,7 +98,6 @@ export class PixelService {
     if (!decision.tracked) return { tracked: false, reason: decision.reason };
     const referrer = input.referrer || undefined;
     await this.ingest.accept({
-      id: newId('px'),
       workspaceId: pixel.workspaceId,
       event: input.event,
       url: input.url,
