@@ -131,12 +131,13 @@ try {
     log(`stats: seeding ${STATS_ROWS.toLocaleString('en-US')} events over 30 days`);
     await db.query('SET synchronous_commit = off');
     const now = Date.now();
-    // The big workspace: STATS_ROWS events spread over the last 30 days; the small one: 10,000 over the same days.
+    // The big workspace: STATS_ROWS events spread over the last 30 days; the small one: 10,000 over
+    // the same days. A session is 20 consecutive events; one event in 10 is a custom event.
     for (const [workspaceId, n] of [[ws.big.workspaceId, STATS_ROWS], [ws.pixel.workspaceId, 10_000]]) {
       await db.query(
         `INSERT INTO pixel_events (id, workspace_id, event, url, referrer_host, session_id, occurred_at)
          SELECT 'px_s' || $1 || g, $1, CASE WHEN g % 10 = 0 THEN 'signup' ELSE 'pageview' END, 'https://bench.example/' || (g % 500),
-                CASE WHEN g % 3 = 0 THEN 'ref' || (g % 40) || '.example' END, 'ses' || (g % ($2::int / 20 + 1)),
+                CASE WHEN g % 3 = 0 THEN 'ref' || (g % 40) || '.example' END, 'ses' || (g / 20),
                 to_timestamp($3::double precision / 1000) - make_interval(secs => (g::double precision * 30 * 86400 / $2::int))
            FROM generate_series(1, $2::int) g`,
         [workspaceId, n, now],

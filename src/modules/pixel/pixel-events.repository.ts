@@ -21,21 +21,28 @@ interface Statement {
 
 /**
  * The stats statements of one workspace over [from, to). Each is bounded by (workspace_id,
- * occurred_at), the index that keeps one workspace's stats from reading another's rows; the
- * buckets and the range's totals come from one scan (GROUPING SETS), distinct sessions included.
+ * occurred_at), the index that keeps one workspace's stats from reading another's rows. The
+ * buckets and the range's totals come from one scan: events are first grouped by (bucket,
+ * session), a hash aggregate about as large as the sessions of the range, and the buckets, the
+ * totals and the distinct sessions are counted from that. Buckets are date_bin from midnight UTC
+ * (no time zone conversion per row).
  */
 export function pixelStatsStatements(workspaceId: string, from: Date, to: Date, interval: StatsInterval): { buckets: Statement; topUrls: Statement; topReferrers: Statement } {
   const range = `workspace_id = $1 AND occurred_at >= $2 AND occurred_at < $3`;
   return {
     buckets: {
       name: 'pixel_stats_buckets',
-      text: `SELECT date_trunc($4, occurred_at, 'UTC') AS bucket,
-                    count(*) FILTER (WHERE event = '${PAGEVIEW}')::int AS pageviews,
-                    count(*) FILTER (WHERE event <> '${PAGEVIEW}')::int AS events,
-                    count(DISTINCT session_id)::int AS unique_sessions
-               FROM pixel_events WHERE ${range}
-              GROUP BY GROUPING SETS ((date_trunc($4, occurred_at, 'UTC')), ())`,
-      values: [workspaceId, from, to, interval],
+      text: `WITH per_session AS MATERIALIZED (
+               SELECT date_bin($4::interval, occurred_at, timestamptz '2000-01-01T00:00:00Z') AS bucket, session_id,
+                      count(*) FILTER (WHERE event = '${PAGEVIEW}') AS pageviews,
+                      count(*) FILTER (WHERE event <> '${PAGEVIEW}') AS events
+                 FROM pixel_events WHERE ${range}
+                GROUP BY 1, 2)
+             SELECT bucket, sum(pageviews)::int AS pageviews, sum(events)::int AS events, count(session_id)::int AS unique_sessions
+               FROM per_session GROUP BY bucket
+             UNION ALL
+             SELECT NULL, coalesce(sum(pageviews), 0)::int, coalesce(sum(events), 0)::int, count(DISTINCT session_id)::int FROM per_session`,
+      values: [workspaceId, from, to, `1 ${interval}`],
     },
     topUrls: {
       name: 'pixel_stats_top_urls',
