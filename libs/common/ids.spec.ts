@@ -9,6 +9,19 @@ describe(newId.name, () => {
     expect(a < b).toBe(true);
   });
 
+  it('should spread the 80 random bits over all 16 characters after the time', () => {
+    const ids = Array.from({ length: 5_000 }, () => newId('px', 1));
+    for (let position = 13; position < 29; position++) {
+      expect(new Set(ids.map((id) => id[position])).size, `character ${position}`).toBe(32);
+    }
+  });
+
+  it('should encode the time in the first 10 characters', () => {
+    expect(newId('ws', 0).slice(3, 13)).toBe('0000000000');
+    expect(newId('ws', 2 ** 48 - 1).slice(3, 13)).toBe('7ZZZZZZZZZ');
+    expect(newId('ws', 1_700_000_000_000).slice(3, 13)).toBe('01HF7YAT00');
+  });
+
   it('should never repeat within a millisecond', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => newId('ws', 1)));
     expect(ids.size).toBe(10_000);
