@@ -10,25 +10,12 @@
 // BENCH_SECONDS (default 10) per run; BENCH_MEMORY_SECONDS (default 30; the issue's figure is 300)
 // for the memory run; BENCH_ADAPTERS=express,fastify; BENCH_SKIP=big,memory,processes to leave parts
 // out; BENCH_BIG_ROWS (default 1,000,000) for a quicker seed in development; BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for the full-stack process.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
-import { api, benchEnv, startServices, stopChild as stop } from './bench-env.mjs';
-
-/** A port nothing listens on now (another benchmark may be running beside this one). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { api, benchEnv, freePort, pin, pinned, startServer, startServices, stopChild as stop, waitFor } from './bench-env.mjs';
 const API_PORT = await freePort();
 const REF_PORT = await freePort();
 
@@ -42,28 +29,7 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const CONNECTIONS = 50;
 const SMALL = 1_000;
 const BIG = Number(process.env.BENCH_BIG_ROWS ?? 1_000_000);
-const pin = spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0;
-const pinned = (core, args) => (pin && core !== null ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)]);
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
-
-function startServer(entry, env, port, { core = 0, nodeArgs = [] } = {}) {
-  const [cmd, args] = pinned(core, [process.execPath, ...nodeArgs, join(root, entry)]);
-  // The IPC channel lets the memory run ask the server to collect garbage (src/main.ts).
-  return spawn(cmd, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 
 /** One autocannon run (in its own process, pinned to core 1 unless core is null). */
 function loadAsync(url, headers = {}, { seconds = DURATION, core = 1 } = {}) {

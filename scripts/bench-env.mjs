@@ -1,6 +1,8 @@
 // Shared by the benchmarks: a throwaway embedded PostgreSQL and redis-server (or DATABASE_URL /
 // REDIS_URL), migrated, and the API built from dist/ on the chosen HTTP platform.
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -99,5 +101,43 @@ export function stopChild(child) {
     child.once('exit', done);
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+/** Whether taskset can pin processes to a core (util-linux). */
+export const pin = spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0;
+
+/** The command and arguments that run `args` on `core` (null: anywhere). */
+export const pinned = (core, args) => (pin && core !== null ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)]);
+
+/** A server from dist/ on `port`, pinned to `core` (null: unpinned). */
+export function startServer(entry, env, port, { core = 0, nodeArgs = [] } = {}) {
+  const [cmd, args] = pinned(core, [process.execPath, ...nodeArgs, join(root, entry)]);
+  // The IPC channel lets bench:api's memory run ask the server to collect garbage (src/main.ts).
+  return spawn(cmd, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+}
+
+/** Resolves once `url` answers 2xx (30 s at most). */
+export async function waitFor(url) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A port nothing listens on now (another benchmark may be running beside this one). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
   });
 }

@@ -15,6 +15,8 @@ import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.i
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { PostsModule } from './modules/posts/posts.module';
 import { PasskeysModule } from './modules/passkeys/passkeys.module';
+import { PixelModule } from './modules/pixel/pixel.module';
+import { SeoModule } from './modules/seo/seo.module';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 import { AuthModule } from './modules/auth/auth.module';
 import { RateLimitGuard } from './modules/rate-limit/rate-limit.guard';
@@ -58,6 +60,8 @@ export class AppModule implements NestModule {
         RateLimitModule,
         EntitlementsModule,
         PostsModule,
+        SeoModule,
+        PixelModule,
         // Before WebhooksModule: its /webhooks/:id must not take /webhooks/inbound-sources (Express routes in order).
         InboundWebhooksModule,
         WebhooksModule,

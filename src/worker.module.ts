@@ -14,6 +14,7 @@ import { PasskeysModule } from './modules/passkeys/passkeys.module';
 import { BrowserSessionsModule } from './modules/sessions/browser-sessions.module';
 import { MailProcessor } from './modules/mail/mail.processor';
 import { OAuthModule } from './modules/oauth/oauth.module';
+import { PixelWorkerModule } from './modules/pixel/pixel-worker.module';
 import { WebhookWorkerModule } from './modules/webhooks/webhook-worker.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
 
@@ -43,6 +44,7 @@ export class WorkerModule {
         // The maintenance job purges the OAuth provider's expired tokens and retired keys.
         OAuthModule,
         ...(serves(Queues.webhooks) ? [WebhookWorkerModule.forRoot(config)] : []),
+        ...(serves(Queues.pixel) ? [PixelWorkerModule] : []),
       ],
       providers: [
         ...(serves(Queues.maintenance) ? [PurgeSessionsProcessor] : []),

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { map, Observable } from 'rxjs';
 import { MESSAGE_METADATA, routeStatus } from './returns.decorator';
@@ -24,6 +24,8 @@ export class EnvelopeInterceptor implements NestInterceptor {
     return next.handle().pipe(
       map((result: unknown) => {
         if (status === 204) return undefined;
+        // A binary answer (the pixel's GIF) is sent as it is.
+        if (result instanceof StreamableFile) return result;
         const meta: Record<string, unknown> = { request_id: req.id, timestamp: new Date().toISOString() };
         const body: Record<string, unknown> = {
           success: true,

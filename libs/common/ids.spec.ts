@@ -18,6 +18,12 @@ describe(newId.name, () => {
     expect(seen.map((s) => s.size)).toEqual(Array(16).fill(32));
   });
 
+  it('should encode the time in the first 10 characters', () => {
+    expect(newId('ws', 0).slice(3, 13)).toBe('0000000000');
+    expect(newId('ws', 2 ** 48 - 1).slice(3, 13)).toBe('7ZZZZZZZZZ');
+    expect(newId('ws', 1_700_000_000_000).slice(3, 13)).toBe('01HF7YAT00');
+  });
+
   it('should never repeat within a millisecond', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => newId('ws', 1)));
     expect(ids.size).toBe(10_000);

@@ -6,7 +6,7 @@ export type IdPrefix =
   | 'usr' | 'ws' | 'key' | 'pat' | 'role' | 'whk' | 'dlv' | 'evt' | 'pst' | 'seo'
   | 'req' | 'ses' | 'aud' | 'rst' | 'px' | 'mcp' | 'inv' | 'emc' | 'att' | 'src' | 'inb'
   | 'bss' | 'mfc' | 'mgl' | 'pky'
-  | 'oac' | 'oag' | 'osk' | 'sso';
+  | 'oac' | 'oag' | 'osk' | 'sso' | 'iss';
 
 /**
  * CSPRNG bytes taken from a pooled buffer (one system call per 4 KiB, not one per id): every id of
@@ -40,7 +40,8 @@ function base32Of40Bits(at: number): string {
 /**
  * A ULID (48-bit millisecond time + 80 random bits, Crockford base32) behind a type prefix.
  * Ids sort by creation time, which keeps cursor pagination on `id` cheap, while the 80 random
- * bits leave nothing to guess from a neighbour's id.
+ * bits leave nothing to guess from a neighbour's id. Every request gets one (its request id), so
+ * it is made without BigInt, from a pool of CSPRNG bytes.
  */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = '';

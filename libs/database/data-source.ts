@@ -15,6 +15,7 @@ import { McpServers1765200000000 } from './migrations/1765200000000-mcp-servers'
 import { OAuthProvider1765400000000 } from './migrations/1765400000000-oauth-provider';
 import { SsoConnections1765400100000 } from './migrations/1765400100000-sso-connections';
 import { EmailVerified1765400200000 } from './migrations/1765400200000-email-verified';
+import { SeoReportsPixel1765100000000 } from './migrations/1765100000000-seo-reports-pixel';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -34,6 +35,7 @@ export const migrations = [
   OAuthProvider1765400000000,
   SsoConnections1765400100000,
   EmailVerified1765400200000,
+  SeoReportsPixel1765100000000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

@@ -11,6 +11,7 @@ export const DOMAIN_EVENT_TYPES = [
   'member.added',
   'member.removed',
   'workspace.updated',
+  'seo.report.created',
 ] as const;
 
 /** Written by the webhooks delivery machinery itself, not by a domain change. */

@@ -5,6 +5,8 @@ export const Queues = {
   metering: 'metering',
   /** One job per webhook delivery (jobId = delivery id), plus the retention job. */
   webhooks: 'webhooks',
+  /** Accepted pixel events, a batch per job, written to PostgreSQL by the worker. */
+  pixel: 'pixel',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
@@ -18,6 +20,7 @@ export const Jobs = {
   flushApiCalls: 'metering.flush-api-calls',
   deliverWebhook: 'webhooks.deliver',
   purgeWebhooks: 'webhooks.purge',
+  storePixelEvents: 'pixel.store-events',
 } as const;
 
 /** The jobs of the mail queue: each is handled by the module that owns what it mails. */
@@ -43,6 +46,24 @@ export interface JobPayloads {
    */
   [Jobs.deliverWebhook]: { deliveryId: string; endpoint?: { id: string; maxInFlight: number; rateLimitPerSecond: number | null } };
   [Jobs.purgeWebhooks]: Record<string, never>;
+  /** The events themselves: accepted means in Redis, until the worker has stored them. */
+  [Jobs.storePixelEvents]: { events: PixelEventRecord[] };
+}
+
+/** One accepted pixel event, as the API queues it and the worker stores it. */
+export interface PixelEventRecord {
+  /** `<the job's id>.<its place in the job>` (px_….12), fixed before the job is added: a job stored twice stores each event once. */
+  id: string;
+  workspaceId: string;
+  event: string;
+  url: string;
+  referrer: string | null;
+  referrerHost: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  properties: Record<string, unknown> | null;
+  /** ISO 8601, when the API accepted it. */
+  occurredAt: string;
 }
 
 /** Defaults for every job: a few retries with exponential backoff, bounded history in Redis. */

@@ -92,7 +92,7 @@ describe(loadConfig.name, () => {
   });
 
   it('should let a worker serve only the queues WORKER_QUEUES names', () => {
-    expect(loadConfig(base).workerQueues).toEqual(['maintenance', 'mail', 'metering', 'webhooks']);
+    expect(loadConfig(base).workerQueues).toEqual(['maintenance', 'mail', 'metering', 'webhooks', 'pixel']);
     expect(loadConfig({ ...base, WORKER_QUEUES: 'webhooks' }).workerQueues).toEqual(['webhooks']);
     expect(() => loadConfig({ ...base, WORKER_QUEUES: 'mail,sms' })).toThrow(/^WORKER_QUEUES must be "all" or a comma list of .* \(got "sms"\)/);
   });

@@ -58,7 +58,7 @@ describe('Queues dashboard [/admin/queues]', () => {
     expect(css.headers['content-type']).toMatch(/css/);
     const api = await t.http().get('/admin/queues/api/queues').set(operator.auth);
     expect(api.status).toBe(200);
-    expect((api.body.queues as Array<{ name: string }>).map((q) => q.name).sort()).toEqual(['mail', 'maintenance', 'metering', 'webhooks']);
+    expect((api.body.queues as Array<{ name: string }>).map((q) => q.name).sort()).toEqual(['mail', 'maintenance', 'metering', 'pixel', 'webhooks']);
   });
 
   it('is 404 in the envelope, page, assets and API alike, to no credential, a workspace owner, an API key, a PAT', async () => {

@@ -338,8 +338,49 @@ describe('API Endpoints Reference (seed 002, core-api)', () => {
     expect(res.body.data.api_calls).toMatchObject({ reset_at: expect.any(String) });
   });
 
-  for (const example of ['POST /api/v1/seo/report', 'GET /api/v1/seo/issues/{workspace_id}']) it.todo(`${example} — arrives with the SEO issue`);
-  for (const example of ['GET /api/v1/pixel/config', 'POST /api/v1/pixel/track']) it.todo(`${example} — arrives with the pixel issue`);
+  it('POST /api/v1/seo/report {url, scores, issues} → 201; GET /api/v1/seo/issues/{workspace_id} → 200 with url, issue_type, severity, created_at', async () => {
+    const created = await allTiers.http().post('/api/v1/seo/report').set(key).send({
+      url: 'https://example.com/page',
+      scores: { performance: 85, accessibility: 92, best_practices: 88, seo: 95 },
+      issues: [{ type: 'missing_alt', severity: 'warning', element: 'img.hero-image' }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({
+      id: expect.stringMatching(/^seo_/),
+      url: 'https://example.com/page',
+      scores: { performance: 85, accessibility: 92, best_practices: 88, seo: 95 },
+      issues: [{ type: 'missing_alt', severity: 'warning', element: 'img.hero-image' }],
+    });
+    const issues = await allTiers.http().get(`/api/v1/seo/issues/${owner.workspace.id}`).set(key);
+    expect(issues.status).toBe(200);
+    expect(issues.body.data[0]).toMatchObject({ id: expect.any(String), url: 'https://example.com/page', issue_type: 'missing_alt', severity: 'warning', created_at: expect.any(String) });
+  });
+
+  describe('pixel (the page https://example.com/page, whose domain the workspace’s pixel holds)', () => {
+    beforeAll(async () => {
+      const res = await allTiers.http().patch('/api/v1/pixel/settings').set(key).send({ domains: ['example.com'] });
+      expect(res.status).toBe(200);
+    });
+
+    it('GET /api/v1/pixel/config from the page (its Origin) → 200 {enabled, features {pageviews, events, sessions}, sample_rate: 1.0}', async () => {
+      const res = await allTiers.http().get('/api/v1/pixel/config').set('Origin', 'https://example.com');
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ enabled: true, features: { pageviews: true, events: true, sessions: true }, sample_rate: 1.0 });
+      expect(res.headers['access-control-allow-origin']).toBe('https://example.com');
+    });
+
+    it('POST /api/v1/pixel/track {event, url, referrer, user_agent, properties} from the page → 200 {tracked: true}', async () => {
+      const res = await allTiers.http().post('/api/v1/pixel/track').set('Origin', 'https://example.com').send({
+        event: 'pageview',
+        url: 'https://example.com/page',
+        referrer: 'https://google.com',
+        user_agent: 'Mozilla/5.0...',
+        properties: { title: 'Page Title' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ tracked: true });
+    });
+  });
   describe('MCP (a remote "filesystem" server on loopback, whose read_file serves files from memory, never the host\'s disk)', () => {
     let remote: McpRemote;
     let filesystem: { id: string };

@@ -20,8 +20,9 @@ class DashboardQueueErrors {
     @InjectQueue(Queues.mail) mail: Queue,
     @InjectQueue(Queues.metering) metering: Queue,
     @InjectQueue(Queues.webhooks) webhooks: Queue,
+    @InjectQueue(Queues.pixel) pixel: Queue,
   ) {
-    for (const queue of [maintenance, mail, metering, webhooks]) logQueueErrors(queue);
+    for (const queue of [maintenance, mail, metering, webhooks, pixel]) logQueueErrors(queue);
   }
 }
 

@@ -31,8 +31,8 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<AuditedRequest>();
     if (context.getType() !== 'http' || !MUTATING.has(req.method)) return next.handle();
-    const options = this.reflector.get<AuditedOptions | undefined>(AUDITED_METADATA, context.getHandler());
-    if (options?.byService) return next.handle();
+    const options = this.reflector.get<AuditedOptions | false | undefined>(AUDITED_METADATA, context.getHandler());
+    if (options === false || options?.byService) return next.handle();
     const action = options?.action ?? `${req.method.toLowerCase()} ${context.getClass().name.replace(/Controller$/, '')}.${context.getHandler().name}`;
     return next.handle().pipe(
       tap((result) => this.audit.record(this.event(req, action, options?.targetType ?? null, result))),

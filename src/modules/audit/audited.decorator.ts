@@ -11,6 +11,15 @@ export interface AuditedOptions {
   onFailure?: string;
 }
 
+/**
+ * A mutating route that records nothing: anonymous analytics hits (POST /pixel/track), which
+ * change no record of the workspace and arrive by the thousand a second; an audit row each would
+ * be a database write per event.
+ */
+export function NotAudited(): MethodDecorator {
+  return SetMetadata(AUDITED_METADATA, false);
+}
+
 /** Names the audit action a mutating route records (without it the route's method and path are used). */
 export function Audited(action: string, targetType: string, options: { onFailure?: string } = {}): MethodDecorator {
   return SetMetadata(AUDITED_METADATA, { action, targetType, ...options } satisfies AuditedOptions);

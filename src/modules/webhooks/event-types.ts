@@ -25,6 +25,17 @@ const CATALOG: { [T in FixedEventType]: Omit<EventTypeInfo, 'type'> } = {
   },
   'member.added': { description: 'An account accepted its invitation and became a member.', example: member },
   'member.removed': { description: 'A member was removed from the workspace, or left it.', example: member },
+  'seo.report.created': {
+    description: 'An SEO report was submitted (POST /seo/report or the MCP tool); its issues are at GET /seo/reports/{id}.',
+    example: {
+      id: 'seo_01JD2V6ZQ8W3M9Q7R4T5Y6U7V8',
+      url: 'https://example.com/page',
+      scores: { performance: 85, accessibility: 92, best_practices: 88, seo: 95 },
+      issue_count: 1,
+      issues_by_severity: { error: 0, warning: 1, info: 0 },
+      created_at: AT,
+    },
+  },
   'workspace.updated': { description: 'The workspace’s name, slug, tier, settings or MFA requirement changed.', example: { id: WS, name: 'Acme', slug: 'acme', tier: 'free', settings: { timezone: 'UTC', locale: 'en' }, require_mfa: false, created_at: AT, updated_at: AT } },
   'webhook.endpoint.disabled': { description: 'An endpoint was disabled (too many consecutive failures, or it answered 410).', example: { ...endpoint, reason: 'consecutive_failures' } },
   'webhook.delivery.failing': { description: 'Deliveries to an endpoint keep failing; it will be disabled if they go on.', example: { ...endpoint, consecutive_failures: 5 } },
