@@ -42,7 +42,7 @@ describe('MCP servers [/api/v1/mcp/servers]', () => {
         url: `${t.url}/mcp`,
         built_in: true,
         header_names: [],
-        tools: ['list_posts', 'get_post', 'create_post', 'list_webhooks', 'list_deliveries', 'retry_delivery', 'get_usage_summary'],
+        tools: ['list_posts', 'get_post', 'create_post', 'list_webhooks', 'list_deliveries', 'retry_delivery', 'get_usage_summary', 'submit_seo_report'],
         created_at: null,
         updated_at: null,
       },

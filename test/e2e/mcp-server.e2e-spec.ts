@@ -18,7 +18,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const TOOLS = ['list_posts', 'get_post', 'create_post', 'list_webhooks', 'list_deliveries', 'retry_delivery', 'get_usage_summary'];
+const TOOLS = ['list_posts', 'get_post', 'create_post', 'list_webhooks', 'list_deliveries', 'retry_delivery', 'get_usage_summary', 'submit_seo_report'];
 const ws = (a: Account) => ({ 'X-Workspace-ID': a.workspace.id });
 
 type ToolAnswer = { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ type: string; text?: string }> };
@@ -76,6 +76,35 @@ describe('MCP server [POST /mcp] with the SDK client', () => {
       ['mcp.tool.called', 'mcp_server', 'tessera', 'get_usage_summary', 'ok'],
     ]);
     expect(rows[0].actor_id).toBe(key.id);
+  });
+
+  it('submit_seo_report stores a report through the SEO service (its event, its entitlement); without seo:write it is refused and stores nothing', async () => {
+    const a = await registerAccount(t);
+    const report = { url: 'https://example.com/page', scores: { performance: 85, accessibility: 92, best_practices: 88, seo: 95 }, issues: [{ type: 'missing_alt', severity: 'warning', element: 'img.hero' }] };
+    const narrow = await mcpClient(t, (await createApiKey(t, a, { scopes: ['mcp:read', 'seo:read'] })).auth);
+    try {
+      const refused = await call(narrow, 'submit_seo_report', report);
+      expect(refused).toMatchObject({ isError: true, structuredContent: { error: { status: 403, code: 'FORBIDDEN', required_scopes: ['seo:write'] } } });
+    } finally {
+      await narrow.close();
+    }
+    const client = await mcpClient(t, (await createApiKey(t, a, { scopes: ['mcp:read', 'seo:*'] })).auth);
+    try {
+      const bad = await call(client, 'submit_seo_report', { ...report, url: 'ftp://example.com/page' });
+      expect(bad).toMatchObject({ isError: true, structuredContent: { error: { status: 422, code: 'VALIDATION_ERROR' } } });
+      const created = await call(client, 'submit_seo_report', report);
+      expect(created.isError).toBeFalsy();
+      expect(created.structuredContent).toMatchObject({ id: expect.stringMatching(/^seo_/), url: report.url, scores: report.scores, issues: [expect.objectContaining({ type: 'missing_alt' })] });
+      const id = created.structuredContent!.id as string;
+      const got = await t.http().get(`/api/v1/seo/reports/${id}`).set(a.auth).set(ws(a));
+      expect(got.status).toBe(200);
+      const events = await t.app.get(DataSource).query(`SELECT type FROM events WHERE workspace_id = $1 AND data->>'id' = $2`, [a.workspace.id, id]);
+      expect(events).toEqual([{ type: 'seo.report.created' }]);
+    } finally {
+      await client.close();
+    }
+    const listed = await t.http().get('/api/v1/seo/reports').set(a.auth).set(ws(a));
+    expect(listed.body.data).toHaveLength(1);
   });
 
   it('pages list_posts with next_cursor, and filters it', async () => {

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiExceptionFilter } from '@tessera/common';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PostsModule } from '../posts/posts.module';
+import { SeoModule } from '../seo/seo.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { McpGatewayController } from './mcp-gateway.controller';
 import { McpGatewayService } from './mcp-gateway.service';
@@ -21,7 +22,7 @@ import { TesseraTools } from './tessera-tools';
  * out of the /api/v1 prefix.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([McpServerEntity]), PostsModule, WebhooksModule, EntitlementsModule],
+  imports: [TypeOrmModule.forFeature([McpServerEntity]), PostsModule, WebhooksModule, EntitlementsModule, SeoModule],
   controllers: [McpServerController, McpGatewayController],
   providers: [
     McpServersRepository,

@@ -9,6 +9,9 @@ import { POST_LIMITS, TAG, TAG_MESSAGE } from '../posts/dto/post.dto';
 import { POST_STATUSES } from '../posts/post.entity';
 import { presentPost } from '../posts/post.presenter';
 import { POST_LIST, PostsService } from '../posts/posts.service';
+import { ISSUE_TYPE, MAX_ISSUES_PER_REPORT } from '../seo/dto/seo-report.dto';
+import { SEO_SEVERITIES } from '../seo/seo-report.entity';
+import { SeoService } from '../seo/seo.service';
 import { DELIVERY_LIST, WebhookDeliveriesService } from '../webhooks/webhook-deliveries.service';
 import { DELIVERY_STATUSES } from '../webhooks/webhook-delivery.entity';
 import { presentDelivery, presentWebhook } from '../webhooks/webhook.presenter';
@@ -71,6 +74,7 @@ export class TesseraTools {
     webhooks: WebhooksService,
     deliveries: WebhookDeliveriesService,
     entitlements: EntitlementsService,
+    seo: SeoService,
     private readonly audit: AuditService,
   ) {
     this.all = [
@@ -154,6 +158,35 @@ export class TesseraTools {
         readOnly: true,
         input: z.strictObject({}),
         run: async (caller) => entitlements.summary(caller.workspace),
+      }),
+      tool({
+        name: 'submit_seo_report',
+        title: 'Submit an SEO report',
+        description: 'Stores an audit of one page: its four scores (0-100) and the issues found. Counts against the seo_reports entitlement; emits seo.report.created.',
+        scopes: [Scope.SeoWrite],
+        readOnly: false,
+        input: z.strictObject({
+          url: z.string().min(1).max(2048).describe('The audited page: an http or https URL.'),
+          scores: z.strictObject({
+            performance: z.number().int().min(0).max(100),
+            accessibility: z.number().int().min(0).max(100),
+            best_practices: z.number().int().min(0).max(100),
+            seo: z.number().int().min(0).max(100),
+          }),
+          issues: z
+            .array(
+              z.strictObject({
+                type: z.string().regex(ISSUE_TYPE),
+                severity: z.enum(SEO_SEVERITIES),
+                element: z.string().max(1000).optional(),
+                message: z.string().max(2000).optional(),
+              }),
+            )
+            .max(MAX_ISSUES_PER_REPORT)
+            .optional(),
+        }),
+        // The same checks as POST /seo/report's body run again in the service (one set of rules).
+        run: async (caller, args) => ({ ...(await seo.submit(caller.workspace, args)) }),
       }),
     ];
     this.byName = new Map(this.all.map((t) => [t.name, t]));

@@ -6,7 +6,7 @@ import { SEO_SEVERITIES, SeoSeverity } from '../seo-report.entity';
 /** The most issues one report may carry. */
 export const MAX_ISSUES_PER_REPORT = 500;
 const PAGE_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
-const ISSUE_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+export const ISSUE_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 
 const score = (name: string) =>
   ApiProperty({ type: 'integer', minimum: 0, maximum: 100, example: { performance: 85, accessibility: 92, best_practices: 88, seo: 95 }[name] });
