@@ -1,6 +1,9 @@
 // npm run bench:pixel — pixel ingestion at volume. For each HTTP platform, in one run:
 // (a) the bare NestJS constant route of bench:api (GET /bare, scripts/bench-bare.ts), and
-// (b) POST /api/v1/pixel/track on the full stack (no credential, the per-address route limit on,
+// (b) GET /api/v1/scopes on the full stack: a public constant answer through the same pipeline
+//     (request id, log, guards with one Redis round trip for the per-address limit, interceptors,
+//     envelope), the platform's own floor for a public route; and
+// (c) POST /api/v1/pixel/track on the full stack (no credential, the per-address route limit on,
 //     each request from another client address, validation, the pixel's cached settings, the
 //     batching producer), while a worker process stores the events in PostgreSQL.
 // autocannon, 50 connections, in its own process pinned to core 1; the API pinned to core 0; the
@@ -112,7 +115,10 @@ try {
     await waitFor('http://127.0.0.1:3102/api/v1/health');
     log(`${adapter}: warm-up`);
     await load(url, { body: event, spreadAddresses: true, seconds: Math.max(1, Math.round(DURATION / 2)) });
+    log(`${adapter}: GET /api/v1/scopes`);
+    const scopes = await load('http://127.0.0.1:3102/api/v1/scopes', { spreadAddresses: true });
     while ((await queued()) > 0) await sleep(50);
+    await sleep(1000);
     const warm = await stored(ws.pixel.workspaceId);
 
     log(`${adapter}: POST /pixel/track with a worker storing`);
@@ -124,11 +130,12 @@ try {
     const total = (await stored(ws.pixel.workspaceId)) - warm;
     await stop(full);
     await stop(worker);
-    rows.push({ adapter, bare, run, atEnd, drainMs, total });
+    rows.push({ adapter, bare, scopes, run, atEnd, drainMs, total });
   }
 
   if (!SKIP.has('stats')) {
     log(`stats: seeding ${STATS_ROWS.toLocaleString('en-US')} events over 30 days`);
+    await db.query('TRUNCATE pixel_events');
     await db.query('SET synchronous_commit = off');
     const now = Date.now();
     // The big workspace: STATS_ROWS events spread over the last 30 days; the small one: 10,000 over
@@ -158,12 +165,13 @@ try {
 
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   console.log(`\nbench:pixel — ${CONNECTIONS} connections, ${DURATION} s per run, API on core 0, autocannon on core 1${pin ? '' : ' (taskset missing: not pinned)'}, worker/PostgreSQL/Redis unpinned\n`);
-  console.log('| adapter | bare Nest constant route | POST /pixel/track, accepted events/s | ratio | stored when the load stopped | then all stored after | accepted (2xx) / stored |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| adapter | bare Nest constant route | full stack, GET /scopes (public, constant) | POST /pixel/track, accepted events/s | / bare | / GET /scopes | stored when the load stopped | then all stored after | accepted (2xx) / stored |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const other = r.run.non2xx ? `, ${r.run.non2xx} non-2xx` : '';
     console.log(
-      `| ${r.adapter} | ${fmt(r.bare.rps)} (p99 ${r.bare.p99} ms) | ${fmt(r.run.rps)} (p99 ${r.run.p99} ms${other}) | ${(r.run.rps / r.bare.rps).toFixed(2)} | ` +
+      `| ${r.adapter} | ${fmt(r.bare.rps)} (p99 ${r.bare.p99} ms) | ${fmt(r.scopes.rps)} (p99 ${r.scopes.p99} ms${r.scopes.non2xx ? `, ${r.scopes.non2xx} non-2xx` : ''}) | ${fmt(r.run.rps)} (p99 ${r.run.p99} ms${other}) | ` +
+        `${(r.run.rps / r.bare.rps).toFixed(2)} | ${(r.run.rps / r.scopes.rps).toFixed(2)} | ` +
         `${fmt(r.atEnd)} (${((100 * r.atEnd) / r.run.ok).toFixed(0)} %) | ${(r.drainMs / 1000).toFixed(1)} s | ${fmt(r.run.ok)} / ${fmt(r.total)} |`,
     );
   }
