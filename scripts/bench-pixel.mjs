@@ -19,7 +19,10 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { api, benchEnv, pin, pinned, startServer, startServices, stopChild as stop, waitFor } from './bench-env.mjs';
+import { api, benchEnv, freePort, pin, pinned, startServer, startServices, stopChild as stop, waitFor } from './bench-env.mjs';
+
+const API_PORT = await freePort();
+const REF_PORT = await freePort();
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -60,8 +63,8 @@ const queued = async () => Object.values(await queue.getJobCounts('waiting', 'ac
 
 /** A workspace with its pixel on bench.example, and a workspaces:read API key for its stats. */
 async function seed() {
-  const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, 3102, { core: null });
-  const base = 'http://127.0.0.1:3102';
+  const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, API_PORT, { core: null });
+  const base = `http://127.0.0.1:${API_PORT}`;
   try {
     await waitFor(`${base}/api/v1/health`);
     const made = [];
@@ -100,23 +103,23 @@ try {
   const event = { key: ws.pixel.pixelKey, event: 'pageview', url: 'https://pixel.bench.example/pricing', referrer: 'https://www.google.com/', user_agent: 'Mozilla/5.0 (bench)', properties: { title: 'Pricing' }, session_id: 'ses_bench' };
 
   for (const adapter of ADAPTERS) {
-    const bareServer = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter }, 3101);
-    await waitFor('http://127.0.0.1:3101/bare');
+    const bareServer = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter }, REF_PORT);
+    await waitFor(`http://127.0.0.1:${REF_PORT}/bare`);
     log(`${adapter}: bare`);
-    await load('http://127.0.0.1:3101/bare', { seconds: Math.max(1, Math.round(DURATION / 2)) });
-    const bare = await load('http://127.0.0.1:3101/bare');
+    await load(`http://127.0.0.1:${REF_PORT}/bare`, { seconds: Math.max(1, Math.round(DURATION / 2)) });
+    const bare = await load(`http://127.0.0.1:${REF_PORT}/bare`);
     await stop(bareServer);
 
     await db.query('TRUNCATE pixel_events');
     const env = { ...benchEnv(services, adapter), API_PROCESSES: '1', RATE_LIMIT_ENABLED: 'true', TRUST_PROXY: 'true' };
     const worker = startServer('dist/src/worker.js', { ...benchEnv(services, adapter), WORKER_QUEUES: 'pixel' }, 0, { core: null });
-    const full = startServer('dist/src/main.js', env, 3102, { nodeArgs: NODE_ARGS });
-    const url = 'http://127.0.0.1:3102/api/v1/pixel/track';
-    await waitFor('http://127.0.0.1:3102/api/v1/health');
+    const full = startServer('dist/src/main.js', env, API_PORT, { nodeArgs: NODE_ARGS });
+    const url = `http://127.0.0.1:${API_PORT}/api/v1/pixel/track`;
+    await waitFor(`http://127.0.0.1:${API_PORT}/api/v1/health`);
     log(`${adapter}: warm-up`);
     await load(url, { body: event, spreadAddresses: true, seconds: Math.max(1, Math.round(DURATION / 2)) });
     log(`${adapter}: GET /api/v1/scopes`);
-    const scopes = await load('http://127.0.0.1:3102/api/v1/scopes', { spreadAddresses: true });
+    const scopes = await load(`http://127.0.0.1:${API_PORT}/api/v1/scopes`, { spreadAddresses: true });
     while ((await queued()) > 0) await sleep(50);
     await sleep(1000);
     const warm = await stored(ws.pixel.workspaceId);
@@ -151,9 +154,9 @@ try {
       );
     }
     await db.query('VACUUM ANALYZE pixel_events');
-    const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, 3102, { core: null });
-    await waitFor('http://127.0.0.1:3102/api/v1/health');
-    const stats = (w, q) => timedGet(`http://127.0.0.1:3102/api/v1/pixel/stats?${q}`, w.apiKey);
+    const server = startServer('dist/src/main.js', { ...benchEnv(services, 'fastify'), API_PROCESSES: '1' }, API_PORT, { core: null });
+    await waitFor(`http://127.0.0.1:${API_PORT}/api/v1/health`);
+    const stats = (w, q) => timedGet(`http://127.0.0.1:${API_PORT}/api/v1/pixel/stats?${q}`, w.apiKey);
     statsRows = [];
     for (const [label, w] of [[`big (${STATS_ROWS.toLocaleString('en-US')} events)`, ws.big], ['small (10,000 events)', ws.pixel]]) {
       const day = await stats(w, 'interval=day');
