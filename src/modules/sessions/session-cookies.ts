@@ -35,6 +35,12 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Whether the request's Origin is one of `allowed` (a request without one is not). */
+export function isAllowedOrigin(req: RequestLike, allowed: readonly string[]): boolean {
+  const origin = header(req, 'origin');
+  return origin !== undefined && allowed.includes(origin);
+}
+
 /**
  * A state-changing request made with the session cookie must come from an allowed page: its
  * Origin is the API's own origin or one of ALLOWED_ORIGINS, and X-CSRF-Token equals both the
@@ -43,9 +49,7 @@ function sameText(a: string, b: string): boolean {
  */
 export function assertSameSiteRequest(req: RequestLike, sessionId: string, key: Buffer, allowedOrigins: readonly string[]): void {
   if (SAFE_METHODS.has(req.method)) return;
-  const origin = header(req, 'origin');
-  const allowed = allowedOrigins.length ? allowedOrigins : [ownOrigin(req)];
-  if (!origin || !allowed.includes(origin)) {
+  if (!isAllowedOrigin(req, allowedOrigins.length ? allowedOrigins : [ownOrigin(req)])) {
     throw ApiError.forbidden('Cross-site request refused: a state-changing request signed in by the session cookie must carry the Origin of an allowed page (ALLOWED_ORIGINS).');
   }
   const sent = header(req, CSRF_HEADER);

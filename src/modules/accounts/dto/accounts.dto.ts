@@ -75,3 +75,9 @@ export class MagicLinkVerifyQuery {
   @IsString() @IsNotEmpty() @MaxLength(200)
   token: string;
 }
+
+export class MagicLinkVerifyDto {
+  @ApiProperty({ example: 'tsr_ml_…', description: 'The token of the e-mailed link (the `token` of its query).' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
+}
