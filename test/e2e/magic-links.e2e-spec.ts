@@ -241,6 +241,21 @@ describe('Sign in with the link [POST /auth/magic-link/verify]', () => {
   });
 });
 
+describe('Sign in with the link over HTTPS', () => {
+  it('sets the __Host- cookies when a trusted proxy says the request came over HTTPS', async () => {
+    const proxied = await startTestApp({ TRUST_PROXY: 'true' });
+    try {
+      const a = await registerAccount(proxied);
+      const link = await requestLink(proxied, a);
+      const res = await proxied.http().post(VERIFY).set('X-Forwarded-Proto', 'https').set('Origin', proxied.url.replace(/^http:/, 'https:')).send({ token: tokenOf(link) });
+      expect(res.status).toBe(200);
+      expect([...setCookies(res).keys()].sort()).toEqual(['__Host-tessera_csrf', '__Host-tessera_session']);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
 describe('The link in OpenAPI', () => {
   it('documents the page (HTML) and the sign-in (a JSON body or a form, answered in the envelope)', async () => {
     const doc = (await t.http().get('/docs/openapi.json')).body;

@@ -62,7 +62,7 @@ export class AuthController {
     summary: 'Sign in with e-mail and password',
     description:
       'With `workspace` (alias `tenantSlug`), the sign-in is bound to that workspace. With `"session": true`, a browser session: the answer sets the ' +
-      'HttpOnly `tessera_session` cookie and the `tessera_csrf` cookie instead of returning tokens. For an account with TOTP on, nothing is signed in ' +
+      'HttpOnly session cookie and the CSRF cookie (`__Host-tessera_session` and `__Host-tessera_csrf` over HTTPS, `tessera_session` and `tessera_csrf` over HTTP) instead of returning tokens. For an account with TOTP on, nothing is signed in ' +
       'yet: the answer is `{mfa_required: true, mfa_token}`, finished by POST /auth/mfa.',
   })
   @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
