@@ -1,8 +1,11 @@
 // npm run check:csp — opens Swagger UI (/docs) and the queues dashboard (/admin/queues, as a platform
 // operator) in headless Chromium, on Express and on Fastify, and reports whether each page rendered
-// and every Content-Security-Policy violation the browser logged. Needs Debian's chromium
-// (apt-get install chromium); drives it over the DevTools protocol with undici's WebSocket.
+// and every Content-Security-Policy violation the browser logged; then opens a magic link's page and
+// presses its button, which must sign the browser in (the browser's own Origin on the form's POST).
+// Needs Debian's chromium (apt-get install chromium); drives it over the DevTools protocol with
+// undici's WebSocket.
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -48,6 +51,12 @@ try {
       const db = new pg.Client({ connectionString: services.databaseUrl });
       await db.connect();
       await db.query('UPDATE users SET is_operator = true WHERE id = $1', [operator.user.id]);
+      // A link as the worker would mail it (no worker runs here).
+      const magicToken = `tsr_ml_${randomBytes(32).toString('base64url')}`;
+      await db.query(
+        `INSERT INTO magic_links (id, user_id, token_hash, expires_at, used_at, created_at) VALUES ($1, $2, $3, now() + interval '15 minutes', NULL, now())`,
+        [`mgl_csp${Date.now()}`, operator.user.id, createHash('sha256').update(magicToken).digest()],
+      );
       await db.end();
       const opened = await fetch(`${base}/api/v1/admin/queues/session`, { method: 'POST', headers: { authorization: `Bearer ${operator.access_token}` } });
       const value = opened.headers.getSetCookie().find((c) => c.startsWith('tessera_queues=')).split(';')[0].slice('tessera_queues='.length);
@@ -70,6 +79,26 @@ try {
         console.log(`${adapter} ${path}: ${expected.test(text) ? 'rendered' : 'NOT RENDERED'}, ${violations.length} CSP violation(s)`);
         for (const v of violations) console.log(`  ${v.slice(0, 300)}`);
       }
+      browser.events.length = 0;
+      await browser.send('Page.navigate', { url: `${base}/api/v1/auth/magic-link/verify?token=${magicToken}` });
+      let button = false;
+      for (let i = 0; i < 40 && !button; i++) {
+        await sleep(250);
+        button = (await browser.send('Runtime.evaluate', { expression: "document.querySelector('form button')?.textContent === 'Sign in'" })).result?.value === true;
+      }
+      const violations = browser.events.map((e) => JSON.stringify(e.params ?? {})).filter((e) => /Content Security Policy|Refused to/.test(e));
+      await browser.send('Runtime.evaluate', { expression: "document.querySelector('form button')?.click()" });
+      let answer = '';
+      for (let i = 0; i < 40 && !/"success"/.test(answer); i++) {
+        await sleep(250);
+        answer = (await browser.send('Runtime.evaluate', { expression: 'document.body?.innerText ?? ""' })).result?.value ?? '';
+      }
+      const { cookies } = await browser.send('Network.getCookies', { urls: [base] });
+      const signedIn = /"csrf_token"/.test(answer) && cookies.some((c) => c.name === 'tessera_session');
+      const ok = button && violations.length === 0 && signedIn;
+      failed ||= !ok;
+      console.log(`${adapter} magic link page: ${button ? 'rendered' : 'NOT RENDERED'}, ${violations.length} CSP violation(s), its button ${signedIn ? 'signed in' : `did NOT sign in: ${answer.slice(0, 200)}`}`);
+      for (const v of violations) console.log(`  ${v.slice(0, 300)}`);
     } finally {
       browser.close();
       await app.close();

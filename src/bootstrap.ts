@@ -10,6 +10,7 @@ import { Logger } from 'nestjs-pino';
 import { ApiError, assignRequestId, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
+import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
 import { AppConfig } from './config/config';
 import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
@@ -150,6 +151,16 @@ function rawInboundBodyOnFastify(app: NestFastifyApplication, bodyLimit: number)
     else if (req.is404) done(null, undefined);
     else done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }));
   });
+}
+
+/**
+ * Express reads HTML form bodies on one route only: the magic link's, whose page posts a form
+ * (routed as Express routes it: any case, a trailing slash). Every other route takes JSON alone.
+ * (Fastify parses forms on every route, with Nest's default parser; a DTO refuses what it does not name.)
+ */
+function isMagicLinkForm(req: IncomingMessage): boolean {
+  const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '').toLowerCase();
+  return path === MAGIC_LINK_PATH && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
 /**
@@ -299,6 +310,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       );
     });
     express.useBodyParser('json', { limit: config.bodyLimitBytes });
+    express.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes, type: isMagicLinkForm });
     express.set('trust proxy', isTrustedProxy);
     express.disable('x-powered-by');
     (express.getHttpServer() as Server).on('clientError', answerClientError);

@@ -13,7 +13,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       [
         'Multi-tenant API platform. Every answer uses one envelope: `success`, `status`, `code`, `message`, `data`, `meta` (request_id, timestamp, pagination).',
         'Authenticate with `Authorization: Bearer <JWT | sk_live_… | tsr_pat_… | OAuth access token>` or `X-Api-Key: <tsr_pat_…>`. Workspace routes take X-Workspace-ID (id or slug) from JWTs, personal access tokens and the session cookie.',
-        'Browsers sign in for the `tessera_session` cookie (POST /auth/login with `"session": true`, a magic link or a passkey). Every state-changing request made with the cookie must send `X-CSRF-Token` (the sign-in\'s `csrf_token`, also in the `tessera_csrf` cookie) and come from an allowed `Origin`, else 403. A request that also sends `Authorization` or `X-Api-Key` is judged by that credential alone: the cookie is not read.',
+        'Browsers sign in for the session cookie, `__Host-tessera_session` over HTTPS and `tessera_session` over plain HTTP (POST /auth/login with `"session": true`, a magic link or a passkey). Every state-changing request made with the cookie must send `X-CSRF-Token` (the sign-in\'s `csrf_token`, also in the CSRF cookie: `__Host-tessera_csrf`, or `tessera_csrf` over HTTP) and come from an allowed `Origin`, else 403. A request that also sends `Authorization` or `X-Api-Key` is judged by that credential alone: the cookie is not read.',
         'Third-party apps use the built-in OAuth 2.1 / OpenID Connect provider (discovery at /.well-known/openid-configuration): authorization code with PKCE (S256), client registered at /api/v1/oauth-clients. Its access token acts in the one workspace the user picked at consent, with the granted scopes within the user\'s role.',
         'Each operation lists the scopes it needs in its security requirements and in `x-required-scopes`; GET /api/v1/scopes lists the catalog.',
       ].join('\n\n'),
@@ -27,8 +27,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         in: 'cookie',
         name: 'tessera_session',
         description:
-          'A browser session (HttpOnly, SameSite=Lax, Secure over HTTPS), set by a sign-in with `"session": true`, a magic link or a passkey: the user\'s role permissions. ' +
-          'State-changing requests also need `X-CSRF-Token` (the `tessera_csrf` cookie\'s value) and an allowed `Origin`. Ignored when Authorization or X-Api-Key is sent.',
+          'A browser session (HttpOnly, SameSite=Lax), set by a sign-in with `"session": true`, a magic link or a passkey: the user\'s role permissions. ' +
+          'Named `tessera_session` over plain HTTP (development); over HTTPS `__Host-tessera_session` (Secure, Path=/, no Domain), and only that name is read there. ' +
+          'State-changing requests also need `X-CSRF-Token` (the CSRF cookie\'s value: `__Host-tessera_csrf`, or `tessera_csrf` over HTTP) and an allowed `Origin`. Ignored when Authorization or X-Api-Key is sent.',
       },
       SecuritySchemes.sessionCookie,
     )

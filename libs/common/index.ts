@@ -18,3 +18,4 @@ export * from './public-url';
 export * from './micro-batcher';
 export * from './pinned-http';
 export * from './custom-headers';
+export * from './html-page';

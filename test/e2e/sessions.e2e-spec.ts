@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, createApiKey, createPat, makeOperator, registerAccount, resetTokenFor } from '../factories/accounts';
+import { Account, addMember, createApiKey, createPat, makeOperator, registerAccount, resetTokenFor } from '../factories/accounts';
 import { browserFrom, setCookies, signInBrowser } from '../factories/sessions';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -34,7 +34,7 @@ describe('Browser sign-in [POST /auth/login {session: true}]', () => {
     expect(csrf.attributes).toContain('SameSite=Lax');
   });
 
-  it('marks the cookies Secure when a trusted proxy says the request came over HTTPS, and only then', async () => {
+  it('marks the cookies Secure (and names them __Host-) when a trusted proxy says the request came over HTTPS, and only then', async () => {
     // The client's own X-Forwarded-Proto means nothing without a trusted proxy. (TRUST_PROXY is
     // process-wide, so this runs before an app that trusts its proxy starts in this process.)
     const forged = await t.http().post('/api/v1/auth/login').set('X-Forwarded-Proto', 'https').send({ email: (await registerAccount(t)).user.email, password: 'correct horse battery', session: true });
@@ -43,8 +43,8 @@ describe('Browser sign-in [POST /auth/login {session: true}]', () => {
     try {
       const a = await registerAccount(proxied);
       const viaHttps = await proxied.http().post('/api/v1/auth/login').set('X-Forwarded-Proto', 'https').send({ email: a.user.email, password: a.password, session: true });
-      expect(setCookies(viaHttps).get('tessera_session')!.attributes).toContain('Secure');
-      expect(setCookies(viaHttps).get('tessera_csrf')!.attributes).toContain('Secure');
+      expect(setCookies(viaHttps).get('__Host-tessera_session')!.attributes).toContain('Secure');
+      expect(setCookies(viaHttps).get('__Host-tessera_csrf')!.attributes).toContain('Secure');
       const viaHttp = await proxied.http().post('/api/v1/auth/login').set('X-Forwarded-Proto', 'http').send({ email: a.user.email, password: a.password, session: true });
       expect(setCookies(viaHttp).get('tessera_session')!.attributes).not.toContain('Secure');
     } finally {
@@ -60,6 +60,92 @@ describe('Browser sign-in [POST /auth/login {session: true}]', () => {
     const wrong = await t.http().post('/api/v1/auth/login').send({ email: a.user.email, password: 'not the password', session: true });
     expect(wrong.status).toBe(401);
     expect(setCookies(wrong).size).toBe(0);
+  });
+});
+
+describe('Over HTTPS (a trusted proxy says so): the __Host- cookies', () => {
+  // A sibling subdomain can set cookies for the whole domain, never a __Host- one (Secure, Path=/, no Domain).
+  let proxied: TestApp;
+  const https = { 'X-Forwarded-Proto': 'https' };
+  beforeAll(async () => {
+    proxied = await startTestApp({ TRUST_PROXY: 'true' });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+  });
+
+  /** A browser signed in over HTTPS: its two cookies' values, and what a same-origin page's write sends. */
+  async function httpsBrowser(account: Account) {
+    const res = await proxied.http().post('/api/v1/auth/login').set(https).send({ email: account.user.email, password: account.password, session: true });
+    expect(res.status).toBe(200);
+    const cookies = setCookies(res);
+    const secret = cookies.get('__Host-tessera_session')!.value;
+    const csrf = cookies.get('__Host-tessera_csrf')!.value;
+    const cookie = `__Host-tessera_session=${secret}; __Host-tessera_csrf=${csrf}`;
+    return { secret, csrf, cookie, write: { ...https, Cookie: cookie, Origin: proxied.url.replace(/^http:/, 'https:'), 'X-CSRF-Token': csrf } };
+  }
+
+  it('a sign-in sets __Host-tessera_session and __Host-tessera_csrf (Secure, Path=/, no Domain); over HTTP, the plain names', async () => {
+    const a = await registerAccount(proxied);
+    const res = await proxied.http().post('/api/v1/auth/login').set(https).send({ email: a.user.email, password: a.password, session: true });
+    const cookies = setCookies(res);
+    expect([...cookies.keys()].sort()).toEqual(['__Host-tessera_csrf', '__Host-tessera_session']);
+    for (const { attributes } of cookies.values()) {
+      expect(attributes).toEqual(expect.arrayContaining(['Path=/', 'Secure', 'SameSite=Lax']));
+      expect(attributes.filter((a) => /^domain=/i.test(a))).toEqual([]);
+    }
+    expect(cookies.get('__Host-tessera_session')!.attributes).toContain('HttpOnly');
+    expect(cookies.get('__Host-tessera_csrf')!.value).toBe(res.body.data.csrf_token);
+    const plain = await proxied.http().post('/api/v1/auth/login').set('X-Forwarded-Proto', 'http').send({ email: a.user.email, password: a.password, session: true });
+    expect([...setCookies(plain).keys()].sort()).toEqual(['tessera_csrf', 'tessera_session']);
+  });
+
+  it('the guard reads __Host-tessera_session alone over HTTPS: the same secret in tessera_session (as a sibling subdomain plants it) is not read', async () => {
+    const a = await registerAccount(proxied);
+    const browser = await httpsBrowser(a);
+    expect((await proxied.http().get('/api/v1/me').set(https).set('Cookie', browser.cookie)).body.data.id).toBe(a.user.id);
+    const planted = await proxied.http().get('/api/v1/me').set(https).set('Cookie', `tessera_session=${browser.secret}`);
+    expect(planted.status).toBe(401);
+    // And over plain HTTP only the plain name counts (a browser sends no Secure cookie there anyway).
+    expect((await proxied.http().get('/api/v1/me').set('X-Forwarded-Proto', 'http').set('Cookie', browser.cookie)).status).toBe(401);
+  });
+
+  it('a write needs the token of __Host-tessera_csrf: a tessera_csrf cookie (plantable) does not count', async () => {
+    const a = await registerAccount(proxied);
+    const browser = await httpsBrowser(a);
+    const planted = await proxied.http().patch('/api/v1/me').set(browser.write).set('Cookie', `__Host-tessera_session=${browser.secret}; tessera_csrf=${browser.csrf}`).send({ name: 'Planted' });
+    expect(planted.status).toBe(403);
+    expect(planted.body.message).toMatch(/__Host-tessera_csrf/);
+    // Another account's session and CSRF cookie, both planted under the plain names: nobody is signed in.
+    const other = await httpsBrowser(await registerAccount(proxied));
+    const swapped = await proxied.http().patch('/api/v1/me').set({ ...other.write, Cookie: `tessera_session=${other.secret}; tessera_csrf=${other.csrf}` }).send({ name: 'Signed in as someone else' });
+    expect(swapped.status).toBe(401);
+    const own = await proxied.http().patch('/api/v1/me').set(browser.write).send({ name: 'Renamed over HTTPS' });
+    expect(own.status).toBe(200);
+  });
+
+  it('logout clears the __Host- cookies and ends the session', async () => {
+    const browser = await httpsBrowser(await registerAccount(proxied));
+    const res = await proxied.http().post('/api/v1/auth/logout').set(browser.write);
+    expect(res.status).toBe(204);
+    const cleared = setCookies(res);
+    expect([...cleared.keys()].sort()).toEqual(['__Host-tessera_csrf', '__Host-tessera_session']);
+    for (const { value, attributes } of cleared.values()) {
+      expect(value).toBe('');
+      expect(attributes).toEqual(expect.arrayContaining(['Max-Age=0', 'Path=/', 'Secure']));
+    }
+    expect((await proxied.http().get('/api/v1/me').set(https).set('Cookie', browser.cookie)).status).toBe(401);
+  });
+
+  it('an operator\'s HTTPS session opens the queues dashboard, which closes when that session ends', async () => {
+    const operator = await makeOperator(await registerAccount(proxied));
+    const browser = await httpsBrowser(operator);
+    const opened = await proxied.http().post('/api/v1/admin/queues/session').set(browser.write);
+    expect(opened.status).toBe(200);
+    const dashboard = `tessera_queues=${setCookies(opened).get('tessera_queues')!.value}`;
+    expect((await proxied.http().get('/admin/queues').set(https).set('Cookie', dashboard)).status).toBe(200);
+    expect((await proxied.http().post('/api/v1/auth/logout').set(browser.write)).status).toBe(204);
+    expect((await proxied.http().get('/admin/queues').set(https).set('Cookie', dashboard)).status).toBe(404);
   });
 });
 

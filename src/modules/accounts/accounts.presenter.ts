@@ -37,8 +37,8 @@ export class SignInDto {
   @ApiPropertyOptional({ description: 'Token sign-in: opaque; send it to POST /auth/refresh. Shown once.' }) refresh_token?: string;
   @ApiPropertyOptional({ example: 'Bearer' }) token_type?: string;
   @ApiPropertyOptional({ example: 900, description: 'Token sign-in: seconds until the access token expires.' }) expires_in?: number;
-  @ApiPropertyOptional({ description: 'Browser sign-in (`"session": true`, magic link, passkey): send it as X-CSRF-Token with every state-changing request (it is also in the tessera_csrf cookie).' }) csrf_token?: string;
-  @ApiPropertyOptional({ type: BrowserSessionRefDto, description: 'Browser sign-in: the session the tessera_session cookie (HttpOnly) now holds.' }) session?: BrowserSessionRefDto;
+  @ApiPropertyOptional({ description: 'Browser sign-in (`"session": true`, magic link, passkey): send it as X-CSRF-Token with every state-changing request (it is also in the CSRF cookie: __Host-tessera_csrf over HTTPS, tessera_csrf over HTTP).' }) csrf_token?: string;
+  @ApiPropertyOptional({ type: BrowserSessionRefDto, description: 'Browser sign-in: the session the session cookie (HttpOnly; __Host-tessera_session over HTTPS, tessera_session over HTTP) now holds.' }) session?: BrowserSessionRefDto;
   @ApiPropertyOptional({ type: UserDto }) user?: UserDto;
   @ApiPropertyOptional({ description: 'The account has TOTP on: nothing is signed in yet; send mfa_token with a code to POST /auth/mfa.' }) mfa_required?: boolean;
   @ApiPropertyOptional({ example: 'tsr_mfa_…', description: 'Single use, 5 minutes, 5 wrong codes at most.' }) mfa_token?: string;

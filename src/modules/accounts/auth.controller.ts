@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, clientIp, header, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../audit/audited.decorator';
 import { AuditService } from '../audit/audit.service';
@@ -10,8 +10,9 @@ import { presentWorkspace } from '../workspaces/workspace.presenter';
 import { AccountsService, SignInResult } from './accounts.service';
 import { Authenticated, Public } from '../auth/authenticated.decorator';
 import { ExchangedTokenDto, presentBrowserSignIn, RegistrationDto, SignInDto, TokenPairDto } from './accounts.presenter';
-import { ForgotPasswordDto, LoginDto, MagicLinkDto, MagicLinkVerifyQuery, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
-import { MagicLinkService } from './magic-link.service';
+import { ForgotPasswordDto, LoginDto, MagicLinkDto, MagicLinkVerifyDto, MagicLinkVerifyQuery, RefreshDto, RegisterDto, ResetPasswordDto, RevokeDto } from './dto/accounts.dto';
+import { MAGIC_LINK_PAGE_HEADERS, magicLinkPage } from './magic-link-page';
+import { MAGIC_LINK_PATH, MagicLinkService } from './magic-link.service';
 import { RouteLimit } from '../rate-limit/route-limit.decorator';
 import { PasswordResetService } from './password-reset.service';
 import { CurrentPrincipal, Principal } from '../auth/principal';
@@ -61,7 +62,7 @@ export class AuthController {
     summary: 'Sign in with e-mail and password',
     description:
       'With `workspace` (alias `tenantSlug`), the sign-in is bound to that workspace. With `"session": true`, a browser session: the answer sets the ' +
-      'HttpOnly `tessera_session` cookie and the `tessera_csrf` cookie instead of returning tokens. For an account with TOTP on, nothing is signed in ' +
+      'HttpOnly session cookie and the CSRF cookie (`__Host-tessera_session` and `__Host-tessera_csrf` over HTTPS, `tessera_session` and `tessera_csrf` over HTTP) instead of returning tokens. For an account with TOTP on, nothing is signed in ' +
       'yet: the answer is `{mfa_required: true, mfa_token}`, finished by POST /auth/mfa.',
   })
   @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 404, 422] })
@@ -100,7 +101,9 @@ export class AuthController {
   @RouteLimit({ limit: 5, windowSeconds: 900, by: 'ip+email' })
   @ApiOperation({
     summary: 'E-mail a sign-in link (passwordless)',
-    description: 'Always 202, whether or not an account uses the address. The link works once, for 15 minutes; a newer link (or a password reset) voids the older ones. Opening it signs the browser in.',
+    description:
+      'Always 202, whether or not an account uses the address. The link works once, for 15 minutes; a newer link (or a password reset) voids the older ones. ' +
+      'It opens a page (GET /auth/magic-link/verify) whose button signs the browser in (POST /auth/magic-link/verify).',
   })
   @Returns(null, 'If an account uses this address, a sign-in link is on its way.', { status: 202, errors: [422] })
   async magicLink(@Body() body: MagicLinkDto, @Req() req: RequestLike): Promise<null> {
@@ -111,15 +114,36 @@ export class AuthController {
   @Get('magic-link/verify')
   @Public()
   @ApiOperation({
-    summary: 'Sign in with the e-mailed link: a browser session',
+    summary: 'Open the e-mailed link: a page whose button signs in',
     description:
-      'The link of the e-mail. Sets the session cookies like POST /auth/login with `"session": true`; for an account with TOTP on, answers `{mfa_required: true, mfa_token}` ' +
-      'instead (finish with POST /auth/mfa). 401 for a link that is invalid, expired or used; failures count against the address like failed sign-ins (429 past 30 a minute).',
+      'The link of the e-mail. Answers a small HTML page (no script, never framed, not cached) whose "Sign in" button posts the token to POST /auth/magic-link/verify. ' +
+      'Opening it spends nothing, looks nothing up and sets no cookie, so mail scanners and link previews that open links cannot use them up; the token is judged by the POST. ' +
+      '400 (in the envelope) for a missing or malformed `token`.',
   })
-  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [400, 401] })
-  async verifyMagicLink(@Query() query: MagicLinkVerifyQuery, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
-    const user = await this.magicLinks.consume(query.token, req);
-    // A GET, so the audit interceptor (writes only) does not see it.
+  @ApiResponse({ status: 200, description: 'The confirmation page.', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiErrors(400)
+  verifyMagicLinkPage(@Query() query: MagicLinkVerifyQuery, @Res() res: unknown): void {
+    const http = this.adapterHost.httpAdapter;
+    for (const [name, value] of Object.entries(MAGIC_LINK_PAGE_HEADERS)) http.setHeader(res, name, value);
+    http.setHeader(res, 'Content-Type', 'text/html; charset=utf-8');
+    http.reply(res, magicLinkPage({ action: MAGIC_LINK_PATH, token: query.token }), 200);
+  }
+
+  @Post('magic-link/verify')
+  @Public()
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiOperation({
+    summary: "Sign in with the e-mailed link's token: a browser session",
+    description:
+      "What the link's page posts (an HTML form), or a JSON client (`{token}`). Taken only from the API's own origin or one of ALLOWED_ORIGINS (the Origin header, as for writes " +
+      'made with the session cookie; else 403), so another site cannot sign a browser in to an account of its choosing. Spends the token and sets the session cookies like ' +
+      'POST /auth/login with `"session": true`; for an account with TOTP on, answers `{mfa_required: true, mfa_token}` instead (finish with POST /auth/mfa). ' +
+      '401 for a token that is invalid, expired or used; failures count against the address like failed sign-ins (429 past 30 a minute).',
+  })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 403, 422] })
+  async verifyMagicLink(@Body() body: MagicLinkVerifyDto, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
+    const user = await this.magicLinks.consume(body.token, req);
+    // Recorded here, not by @Audited: the account is known here, and the MFA step's answer names none.
     this.audit.record({ workspaceId: null, actorType: 'user', actorId: user.id, action: 'auth.magic_link.used', targetType: 'user', targetId: user.id, ip: clientIp(req), userAgent: header(req, 'user-agent') ?? null, requestId: req.id ?? null });
     return this.answer(await this.accounts.afterFirstFactor(user, 'magic_link', { workspaceId: null, session: true }, req), req, res);
   }

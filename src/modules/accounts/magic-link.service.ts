@@ -1,12 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { ApiError, clientIp, hashSecret, newId, newSecret, RequestLike } from '@tessera/common';
+import { ApiError, clientIp, hashSecret, newId, newSecret, ownOrigin, RequestLike } from '@tessera/common';
 import { JobPayloads, Jobs, Queues } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { MailJobs } from '../mail/mail-jobs';
 import { MailService } from '../mail/mail.service';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
+import { isAllowedOrigin } from '../sessions/session-cookies';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { MagicLinkEntity } from './magic-link.entity';
@@ -20,8 +21,9 @@ export const MAGIC_LINK_PATH = '/api/v1/auth/magic-link/verify';
 /**
  * Passwordless sign-in by e-mail. Like a password reset, the request only queues a job (the same
  * work whether or not the account exists, so neither the answer nor its timing says which); the
- * worker makes a single-use token, valid 15 minutes and stored hashed, and mails the link. A
- * token that does not open counts as a failed authentication of the client's address.
+ * worker makes a single-use token, valid 15 minutes and stored hashed, and mails the link. The
+ * link opens a page that spends nothing; its POST spends the token, from the API's own origin
+ * only. A token that does not open counts as a failed authentication of the client's address.
  */
 @Injectable()
 export class MagicLinkService implements OnModuleInit {
@@ -59,7 +61,7 @@ export class MagicLinkService implements OnModuleInit {
       text: [
         `Hello ${user.name},`,
         '',
-        'Open this link within 15 minutes to sign in to Tessera (it works once):',
+        'Open this link within 15 minutes and press "Sign in" to sign in to Tessera (it works once):',
         '',
         `${base}${MAGIC_LINK_PATH}?token=${token}`,
         '',
@@ -68,8 +70,16 @@ export class MagicLinkService implements OnModuleInit {
     });
   }
 
-  /** The account a link's token signs in (the token is spent), or 401; 429 once the address has failed too often. */
+  /**
+   * The account a link's token signs in (the token is spent), or 401; 429 once the address has
+   * failed too often. Only a request from the link's page (the API's own origin) or an allowed
+   * first-party page (ALLOWED_ORIGINS) spends it, else 403: another site could otherwise sign a
+   * visitor's browser in to an account of its own (login CSRF) with a link mailed to itself.
+   */
   async consume(token: string, req: RequestLike): Promise<UserEntity> {
+    if (!isAllowedOrigin(req, [ownOrigin(req), ...this.config.allowedOrigins])) {
+      throw ApiError.forbidden("Cross-site request refused: a sign-in link's token is taken only from the link's own page or an allowed page (ALLOWED_ORIGINS), with its Origin.");
+    }
     const ip = clientIp(req);
     await this.failedAuth.assertAllowed(ip);
     const userId = MAGIC_LINK_PATTERN.test(token) ? await this.repo.consume(hashSecret(token)) : null;

@@ -1,60 +1,10 @@
-import { createHash } from 'node:crypto';
+import { escapeHtml, htmlPage } from '@tessera/common';
 
 /**
- * The provider's pages (sign-in, consent, errors): plain server-rendered HTML that works without
- * JavaScript. Every value is escaped; forms carry a CSRF token; the only style is one stylesheet
- * whose hash the Content-Security-Policy names.
+ * The provider's pages (sign-in, consent), in the frame of @tessera/common's htmlPage: plain
+ * server-rendered HTML that works without JavaScript, every value escaped, and forms that carry a
+ * CSRF token.
  */
-
-/** Escapes text for HTML content and double- or single-quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-const STYLE = [
-  'body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}',
-  'main{max-width:32rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}',
-  'h1{font-size:1.4rem;margin-top:0}',
-  'label{display:block;font-weight:600;margin-top:1rem}',
-  'input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #57606a;border-radius:4px}',
-  'fieldset{border:1px solid #d0d7de;border-radius:4px;margin-top:1rem}',
-  'fieldset label{font-weight:400;margin-top:.5rem}',
-  'button{font:inherit;padding:.5rem 1rem;margin-top:1.25rem;border-radius:4px;border:1px solid #1b1f24;background:#1f6feb;color:#fff;cursor:pointer}',
-  'button.secondary{background:#fff;color:#1b1f24}',
-  ':focus-visible{outline:3px solid #bf3989;outline-offset:2px}',
-  '.alert{padding:.75rem;border:1px solid #cf222e;border-radius:4px;background:#ffebe9}',
-  '.note{color:#57606a;font-size:.9rem}',
-].join('');
-
-/** The Content-Security-Policy of every page: nothing but this stylesheet, never framed. */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; frame-ancestors 'none'; base-uri 'none'`;
-
-/** Headers every page is sent with. */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': PAGE_CSP,
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-};
-
-function layout(title: string, body: string): string {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Tessera</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
 
 function alert(error: string | undefined): string {
   return error ? `<p class="alert" role="alert" id="form-error">${escapeHtml(error)}</p>` : '';
@@ -74,7 +24,7 @@ export interface LoginPageInput {
 export function loginPage(input: LoginPageInput): string {
   const described = input.error && !input.codeError ? ' aria-describedby="form-error" aria-invalid="true"' : '';
   const codeDescribed = input.codeError ? ' aria-describedby="form-error" aria-invalid="true"' : ' aria-describedby="code-note"';
-  return layout(
+  return htmlPage(
     'Sign in',
     `<h1>Sign in to continue to ${escapeHtml(input.clientName)}</h1>
 ${alert(input.error)}
@@ -134,7 +84,7 @@ ${workspaces}
 </fieldset>
 <button type="submit">Allow</button>`
     : '<p role="alert">You belong to no workspace, so there is nothing this app could act in.</p>';
-  return layout(
+  return htmlPage(
     'Authorize app',
     `<h1>Allow ${escapeHtml(input.clientName)} to use your Tessera account?</h1>
 <p>Signed in as ${escapeHtml(input.userEmail)}.</p>
@@ -153,8 +103,4 @@ ${choose}
 </form>
 <p class="note">You can revoke this app at any time (GET and DELETE /api/v1/me/authorizations).</p>`,
   );
-}
-
-export function errorPage(title: string, message: string): string {
-  return layout(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert">${escapeHtml(message)}</p>`);
 }

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { deriveKey32, equalHashes, ErrorCode, hashSecret, newId } from '@tessera/common';
+import { deriveKey32, equalHashes, ErrorCode, errorPage, hashSecret, newId, PAGE_HEADERS } from '@tessera/common';
 import { REDIS } from '@tessera/queue';
 import Redis from 'ioredis';
 import type { KoaContext, Provider } from 'oidc-provider';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { UsersService } from '../users/users.service';
-import { errorPage, PAGE_HEADERS } from './interaction-pages';
 import { OAuthGrantsService } from './oauth-grants.service';
 import { OAuthInteractions } from './oauth-interactions';
 import { OAuthStorage } from './oauth-storage';

@@ -26,7 +26,7 @@ export class LoginDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) @AliasOf('workspace')
   tenantSlug?: string;
 
-  @ApiPropertyOptional({ default: false, description: 'true: a browser session instead of tokens — the HttpOnly tessera_session cookie (SameSite=Lax; Secure over HTTPS) and the tessera_csrf cookie, whose value (also `csrf_token` in the answer) every state-changing request must send as X-CSRF-Token from an allowed Origin.' })
+  @ApiPropertyOptional({ default: false, description: 'true: a browser session instead of tokens — the HttpOnly session cookie (SameSite=Lax; over HTTPS named __Host-tessera_session, Secure, else tessera_session) and the CSRF cookie (__Host-tessera_csrf, or tessera_csrf over HTTP), whose value (also `csrf_token` in the answer) every state-changing request must send as X-CSRF-Token from an allowed Origin.' })
   @IsOptional() @IsBoolean()
   session?: boolean;
 }
@@ -72,6 +72,12 @@ export class RevokeDto {
 
 export class MagicLinkVerifyQuery {
   @ApiProperty({ example: 'tsr_ml_…', description: 'The token of the e-mailed link.' })
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  token: string;
+}
+
+export class MagicLinkVerifyDto {
+  @ApiProperty({ example: 'tsr_ml_…', description: 'The token of the e-mailed link (the `token` of its query).' })
   @IsString() @IsNotEmpty() @MaxLength(200)
   token: string;
 }
