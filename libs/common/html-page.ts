@@ -35,7 +35,10 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': PAGE_CSP,
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: under it a browser posts a page's form with "Origin: null" (Chromium does),
+  // and the API refuses a form post whose Origin is not its own. same-origin sends the page's
+  // origin to the API alone, and nothing to any other site.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 

@@ -110,6 +110,8 @@ describe('Authorization code + PKCE [GET /oauth/auth, POST /oauth/token]', () =>
     expect(signIn.status).toBe(200);
     expect(signIn.headers.get('content-type')).toMatch(/^text\/html/);
     expect(signIn.headers.get('x-frame-options')).toBe('DENY');
+    // Under no-referrer, Chromium posts the page's forms with "Origin: null", which the provider refuses.
+    expect(signIn.headers.get('referrer-policy')).toBe('same-origin');
     expect(signIn.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(signIn.html).toContain('<h1>Sign in to continue to Test App</h1>');
     expect(signIn.html).toContain('<label for="email">');

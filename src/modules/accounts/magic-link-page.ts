@@ -1,14 +1,12 @@
 import { escapeHtml, htmlPage, PAGE_CSP, PAGE_HEADERS } from '@tessera/common';
 
-/** Headers of the page the e-mailed link opens: the frame's, its form posting only to the API itself. */
+/**
+ * Headers of the page the e-mailed link opens: the frame's, its form posting only to the API itself
+ * (not on the OAuth provider's pages, whose consent ends in a redirect to the app, which form-action would govern).
+ */
 export const MAGIC_LINK_PAGE_HEADERS: Readonly<Record<string, string>> = {
   ...PAGE_HEADERS,
   'Content-Security-Policy': `${PAGE_CSP}; form-action 'self'`,
-  // Under no-referrer a browser posts the form with "Origin: null" (Fetch serializes a non-CORS
-  // request's origin as null under that policy; Chromium does), which the POST refuses as
-  // cross-site. same-origin sends the page's Origin (and its address) to the API alone, and
-  // nothing to any other site: the page loads nothing and links nowhere.
-  'Referrer-Policy': 'same-origin',
 };
 
 /**
