@@ -1,6 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Account, addMember, registerAccount } from '../factories/accounts';
+import { Account, addMember, eventually, registerAccount } from '../factories/accounts';
 import { registerServer } from '../factories/mcp';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 import { startMcpRemote } from '../utils/mcp-remote';
@@ -20,6 +22,19 @@ afterAll(async () => {
 });
 
 const ws = (a: Account) => ({ 'X-Workspace-ID': a.workspace.id });
+
+/** A workspace with its pixel on a fresh domain; returns its key. */
+async function pixelKey(a: Account): Promise<string> {
+  const res = await t.http().patch('/api/v1/pixel/settings').set(a.auth).set(ws(a)).send({ domains: [`r10-${randomBytes(5).toString('hex')}.example`] });
+  expect(res.status).toBe(200);
+  return res.body.data.key;
+}
+
+/** The `n` property of every stored event of these workspaces. */
+async function storedMarks(workspaceIds: string[]): Promise<string[]> {
+  const rows: Array<{ n: string }> = await t.app.get(DataSource).query(`SELECT properties->>'n' AS n FROM pixel_events WHERE workspace_id = ANY($1) ORDER BY 1`, [workspaceIds]);
+  return rows.map((r) => r.n);
+}
 
 describe('Review 10, finding 1: a registered MCP server’s sealed headers go only to the origin they were set for', () => {
   it('a member who moves the server to their own URL without giving headers is 422, and the owner’s credential never reaches it [PATCH /mcp/servers/{id}]', async () => {
@@ -55,5 +70,45 @@ describe('Review 10, finding 1: a registered MCP server’s sealed headers go on
     } finally {
       await Promise.all([real.close(), attacker.close()]);
     }
+  });
+});
+
+describe('Review 10, finding 2: text PostgreSQL cannot store is refused at the door (an unpaired surrogate, like NUL)', () => {
+  // JSON may escape half of a surrogate pair ("\ud800"): JSON.parse makes it a string that
+  // JSON.stringify writes back as the same escape, which jsonb refuses.
+  const loneSurrogate = '\\ud800';
+
+  it('a pixel event whose properties hold one is 422, and every event answered {tracked: true} is stored, its batch’s other workspaces’ included [POST /pixel/track]', async () => {
+    const [victim, attacker] = await Promise.all([registerAccount(t), registerAccount(t)]);
+    const [victimKey, attackerKey] = await Promise.all([pixelKey(victim), pixelKey(attacker)]);
+    const send = (key: string, n: string) => t.http().post('/api/v1/pixel/track').send({ key, event: 'pageview', url: 'https://r10.example/', properties: { n } });
+    // Both pixels' settings cached first, so that the events below go through at the same pace.
+    expect((await Promise.all([send(victimKey, 'warm'), send(attackerKey, 'warm')])).map((r) => r.body.data.tracked)).toEqual([true, true]);
+    // Sent together, as a busy page's visitors would: the API may queue events of both workspaces in one job.
+    const hostile = `{"key":"${attackerKey}","event":"pageview","url":"https://r10.example/","properties":{"n":"hostile ${loneSurrogate}"}}`;
+    const marks = Array.from({ length: 60 }, (_, i) => (i % 20 === 10 ? 'hostile' : `v${String(i).padStart(2, '0')}`));
+    const answers = await Promise.all(
+      marks.map((mark) => (mark === 'hostile' ? t.http().post('/api/v1/pixel/track').set('Content-Type', 'application/json').send(hostile) : send(victimKey, mark))),
+    );
+    const accepted = marks.filter((_, i) => answers[i].status === 200 && answers[i].body.data.tracked === true);
+    // Accepted = stored: whatever was answered {tracked: true} is in PostgreSQL moments later.
+    const stored = async () => (await storedMarks([victim.workspace.id, attacker.workspace.id])).filter((m) => m !== 'warm').map((m) => (m.startsWith('hostile') ? 'hostile' : m));
+    await eventually(async () => (await stored()).length >= accepted.length, 8_000);
+    expect(await stored()).toEqual(accepted.sort());
+    expect(answers.filter((_, i) => marks[i] === 'hostile').map((r) => [r.status, r.body.meta?.errors])).toEqual(
+      Array(3).fill([422, { 'properties.n': [expect.stringMatching(/unpaired surrogate/)] }]),
+    );
+    expect(accepted).toHaveLength(57);
+  });
+
+  it('an SEO report whose url holds one is 422, not 500 [POST /seo/report]', async () => {
+    const a = await registerAccount(t);
+    const body = `{"url":"https://example.com/${loneSurrogate}","scores":{"performance":1,"accessibility":1,"best_practices":1,"seo":1},"issues":[{"type":"x","severity":"info"}]}`;
+    const res = await t.http().post('/api/v1/seo/report').set(a.auth).set(ws(a)).set('Content-Type', 'application/json').send(body);
+    expect(res.status).toBe(422);
+    expect(res.body.meta.errors).toEqual({ url: [expect.stringMatching(/unpaired surrogate/)] });
+    // A pair (an emoji) is text like any other.
+    const pair = body.replace(loneSurrogate, '\\ud83d\\ude00');
+    expect((await t.http().post('/api/v1/seo/report').set(a.auth).set(ws(a)).set('Content-Type', 'application/json').send(pair)).status).toBe(201);
   });
 });
