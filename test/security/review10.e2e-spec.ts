@@ -1,9 +1,11 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Account, addMember, eventually, registerAccount } from '../factories/accounts';
 import { registerServer } from '../factories/mcp';
+import { PixelIngest } from '../../src/modules/pixel/pixel-ingest';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 import { startMcpRemote } from '../utils/mcp-remote';
 
@@ -110,5 +112,34 @@ describe('Review 10, finding 2: text PostgreSQL cannot store is refused at the d
     // A pair (an emoji) is text like any other.
     const pair = body.replace(loneSurrogate, '\\ud83d\\ude00');
     expect((await t.http().post('/api/v1/seo/report').set(a.auth).set(ws(a)).set('Content-Type', 'application/json').send(pair)).status).toBe(201);
+  });
+});
+
+describe('Review 10, finding 3: one event PostgreSQL refuses no longer fails the other events of its batch', () => {
+  it('a job holding events of two workspaces and one event jsonb refuses stores every other event, and completes [worker: store-pixel-events]', async () => {
+    const [victim, other] = await Promise.all([registerAccount(t), registerAccount(t)]);
+    const ingest = t.app.get(PixelIngest);
+    const event = (workspaceId: string, n: string, properties: Record<string, unknown> = { n }) => ({
+      workspaceId, event: 'pageview', url: 'https://r10.example/', referrer: null, referrerHost: null, userAgent: null, sessionId: null, properties, occurredAt: new Date().toISOString(),
+    });
+    // Accepted in one turn of the event loop, as a busy API process accepts them: one job. The odd
+    // one stands for whatever the request path lets through that PostgreSQL then refuses (finding
+    // 2 was one such thing).
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => ingest.accept(event(victim.workspace.id, `v${i}`))),
+      ingest.accept(event(other.workspace.id, 'odd', { n: 'odd', text: 'half a pair: \ud800' })),
+      ...Array.from({ length: 10 }, (_, i) => ingest.accept(event(other.workspace.id, `o${i}`))),
+    ]);
+    const expected = [...Array.from({ length: 10 }, (_, i) => `o${i}`), ...Array.from({ length: 10 }, (_, i) => `v${i}`)];
+    await eventually(async () => (await storedMarks([victim.workspace.id, other.workspace.id])).length >= 20, 8_000);
+    expect(await storedMarks([victim.workspace.id, other.workspace.id])).toEqual(expected);
+    // Its job completed: nothing of it waits for a retry or lies failed in Redis.
+    const queue = new Queue('pixel', { connection: { url: inject('redisUrl') }, prefix: 'tessera' });
+    try {
+      const left = [...(await queue.getDelayed()), ...(await queue.getFailed()), ...(await queue.getWaiting())];
+      expect(left.filter((j) => JSON.stringify(j.data).includes(other.workspace.id))).toEqual([]);
+    } finally {
+      await queue.close();
+    }
   });
 });
