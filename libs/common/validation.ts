@@ -15,14 +15,32 @@ function collect(errors: ValidationError[], into: FieldErrors, parent = ''): Fie
   return into;
 }
 
-/** The path (`tags.1`, `a.b`) of the first string, or object key, holding a NUL character. */
-export function pathOfNul(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+/** Half of a UTF-16 surrogate pair on its own (JSON may write one as an escape, "\ud800"). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Why PostgreSQL cannot store this text, or null: NUL, refused in text and in jsonb; an unpaired
+ * surrogate, which is no character: JSON.stringify writes it back as the escape it came in as,
+ * and jsonb refuses that escape (a text column would silently store U+FFFD instead).
+ */
+function unstorable(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain a NUL character';
+  if (LONE_SURROGATE.test(text)) return 'must not contain an unpaired surrogate (a \\uD800-\\uDFFF escape without its pair)';
+  return null;
+}
+
+/** The path (`tags.1`, `a.b`) of the first string, or object key, PostgreSQL cannot store, and why. */
+export function unstorableTextIn(value: unknown, path = ''): { path: string; problem: string } | undefined {
+  if (typeof value === 'string') {
+    const problem = unstorable(value);
+    return problem ? { path, problem } : undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
     const at = path ? `${path}.${key}` : key;
-    if (key.includes('\u0000')) return at;
-    const found = pathOfNul(item, at);
+    const problem = unstorable(key);
+    if (problem) return { path: at, problem };
+    const found = unstorableTextIn(item, at);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -38,10 +56,13 @@ class StrictValidationPipe extends ValidationPipe {
     if (isDto && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw ApiError.badRequest('The request body must be a JSON object.');
     }
-    // PostgreSQL refuses NUL in text and JSON, so no string may carry one into a query. (The URL
-    // is checked by ApiHeadersMiddleware; Node's HTTP parser refuses NUL in headers.)
-    const nulAt = metadata.type === 'body' ? pathOfNul(value, metadata.data ?? '') : undefined;
-    if (nulAt !== undefined) throw ApiError.validation({ [nulAt || 'body']: ['must not contain a NUL character'] });
+    // PostgreSQL refuses NUL in text and JSON, and jsonb an unpaired surrogate, so no string may
+    // carry one into a query: a request would fail with a 500, and a pixel event (stored later, in
+    // a batch of many workspaces' events) would fail its whole batch. (The URL is checked by
+    // ApiHeadersMiddleware, and percent-decoding makes no lone surrogate; Node's HTTP parser
+    // refuses NUL in headers, which are Latin-1.)
+    const bad = metadata.type === 'body' ? unstorableTextIn(value, metadata.data ?? '') : undefined;
+    if (bad !== undefined) throw ApiError.validation({ [bad.path || 'body']: [bad.problem] });
     try {
       return await super.transform(value, metadata);
     } catch (err) {

@@ -64,10 +64,17 @@ export class McpServersService {
     });
   }
 
-  /** `headers`, when given, replaces every header. */
+  /**
+   * `headers`, when given, replaces every header. A URL on another origin needs its own headers
+   * (`{}` for none): the stored ones, a credential typically, go only to the origin they were set
+   * for, so whoever may change a server (any member) cannot point it at their own URL to collect them.
+   */
   async update(workspaceId: string, ref: string, input: Partial<McpServerInput>): Promise<McpServerEntity> {
     const server = await this.get(workspaceId, ref);
     if (input.url != null) await this.assertUrl(input.url);
+    if (input.url != null && input.headers == null && server.headerNames.length && new URL(input.url).origin !== new URL(server.url).origin) {
+      throw ApiError.validation({ headers: ['must be given again (or {} for none) when url moves to another origin: the stored headers are only sent to the origin they were set for'] });
+    }
     if (input.name != null && input.name !== server.name) await this.assertNameFree(workspaceId, input.name);
     const patch: McpServerPatch = {
       ...(input.name != null ? { name: input.name } : {}),

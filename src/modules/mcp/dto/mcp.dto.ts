@@ -59,7 +59,7 @@ export class UpdateMcpServerDto {
   @IsOptional() @IsString() @MaxLength(500)
   description?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: `Replaces every header. ${HEADERS_DESCRIPTION}` })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: `Replaces every header; required (\`{}\` for none) with a url on another origin, since stored headers only go to the origin they were set for. ${HEADERS_DESCRIPTION}` })
   @IsOptional() @IsObject() @Validate(McpHeadersConstraint)
   headers?: Record<string, string>;
 }
