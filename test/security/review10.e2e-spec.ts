@@ -1,5 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -140,6 +143,93 @@ describe('Review 10, finding 3: one event PostgreSQL refuses no longer fails the
       expect(left.filter((j) => JSON.stringify(j.data).includes(other.workspace.id))).toEqual([]);
     } finally {
       await queue.close();
+    }
+  });
+});
+
+/**
+ * A remote MCP server (plain HTTP, stateless JSON) listing `pages` pages (endless when null) of
+ * `perPage` tools whose descriptions are `descriptionBytes` long; counts the tools/list calls.
+ */
+async function startToolsServer(opts: { perPage: number; descriptionBytes: number; pages: number | null }) {
+  const description = 'x'.repeat(opts.descriptionBytes);
+  let lists = 0;
+  const http = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      if (req.method !== 'POST') return void res.writeHead(405).end();
+      const message = JSON.parse(text) as { id?: number; method: string; params?: { protocolVersion?: string; cursor?: string } };
+      if (message.id === undefined) return void res.writeHead(202).end();
+      const page = Number(message.params?.cursor ?? 0);
+      if (message.method === 'tools/list' && page === 0) lists++;
+      const last = opts.pages !== null && page + 1 >= opts.pages;
+      const result =
+        message.method === 'initialize'
+          ? { protocolVersion: message.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'lister', version: '1' } }
+          : {
+              tools: Array.from({ length: opts.perPage }, (_, i) => ({ name: `tool_${page * opts.perPage + i}`, description, inputSchema: { type: 'object' } })),
+              ...(last ? {} : { nextCursor: String(page + 1) }),
+            };
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    lists: () => lists,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+describe('Review 10, finding 4: a remote server’s tool list is bounded, in the answer and in Redis', () => {
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(() => redis.disconnect());
+  const listTools = (a: Account, id: string) => t.http().get(`/api/v1/mcp/servers/${id}/tools?limit=100`).set(a.auth).set(ws(a));
+  const cachedKeys = (id: string) => redis.keys(`tessera:mcp:tools:${id}*`);
+
+  it('an endless list of 300 KB pages stops at 1 MiB of tools, and a list that large is not kept in Redis [GET /mcp/servers/{id}/tools]', async () => {
+    const remote = await startToolsServer({ perPage: 3, descriptionBytes: 100_000, pages: null });
+    try {
+      const a = await registerAccount(t);
+      const server = await registerServer(t, a, { name: 'endless', url: remote.url });
+      const res = await listTools(a, server.id);
+      expect(res.status).toBe(200);
+      // Ten tools of ~100 KB fit in 1 MiB, the eleventh does not: the list stops there (page 4 of ∞).
+      expect(res.body.data.map((tool: { name: string }) => tool.name)).toEqual(Array.from({ length: 10 }, (_, i) => `tool_${i}`));
+      expect(await cachedKeys(server.id)).toEqual([]);
+      expect((await listTools(a, server.id)).status).toBe(200);
+      expect(remote.lists()).toBe(2);
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('Redis holds one list per server however often it changes, and a change asks the server afresh [GET /mcp/servers/{id}/tools]', async () => {
+    const remote = await startToolsServer({ perPage: 3, descriptionBytes: 100, pages: 1 });
+    try {
+      const a = await registerAccount(t);
+      const server = await registerServer(t, a, { name: 'small', url: remote.url });
+      for (let round = 0; round < 3; round++) {
+        const res = await listTools(a, server.id);
+        expect(res.status).toBe(200);
+        expect(res.body.data).toHaveLength(3);
+        expect(await cachedKeys(server.id)).toHaveLength(1);
+        // Kept: a second listing does not ask the server.
+        expect((await listTools(a, server.id)).status).toBe(200);
+        expect(remote.lists()).toBe(round + 1);
+        const patched = await t.http().patch(`/api/v1/mcp/servers/${server.id}`).set(a.auth).set(ws(a)).send({ description: `round ${round}` });
+        expect(patched.status).toBe(200);
+      }
+    } finally {
+      await remote.close();
     }
   });
 });

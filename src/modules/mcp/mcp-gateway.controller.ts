@@ -93,7 +93,7 @@ export class McpGatewayController {
   @ApiOperation({
     summary: 'List the tools of an MCP server',
     description:
-      'The built-in server’s tools with the scopes each needs (required_scopes); a remote server is asked live (tools/list), its answer kept 60 s. ' +
+      'The built-in server’s tools with the scopes each needs (required_scopes); a remote server is asked live (tools/list, at most 10 pages and 1 MiB of tools: the list stops at the first tool past either), its answer kept 60 s when under 256 KiB. ' +
       '502 BAD_GATEWAY when the remote fails or its address is refused, 504 GATEWAY_TIMEOUT when it does not answer within MCP_TIMEOUT_MS (30 s).',
   })
   @Authenticated({ scopes: [Scope.McpRead], workspace: 'header' })

@@ -17,6 +17,8 @@ import { TesseraTool, TesseraTools } from './tessera-tools';
 
 /** How long a remote server's tool list is kept in Redis before it is asked again. */
 export const TOOLS_CACHE_SECONDS = 60;
+/** A tool list longer than this (as JSON) is not kept in Redis: it is asked live each time. */
+export const MAX_CACHED_TOOLS_BYTES = 256 * 1024;
 
 function presentRemoteTool(t: Tool): McpToolDto {
   return {
@@ -85,7 +87,10 @@ export class McpGatewayService {
     if (cached) return cached;
     const { tools } = await this.remote.listTools(this.servers.remote(server));
     const presented = tools.map(presentRemoteTool);
-    await this.redis.set(toolsKey(server), JSON.stringify(presented), 'EX', TOOLS_CACHE_SECONDS).catch((err: unknown) => this.logger.warn({ err }, 'MCP tool list not cached'));
+    const kept = JSON.stringify({ version: versionOf(server), tools: presented });
+    if (Buffer.byteLength(kept) <= MAX_CACHED_TOOLS_BYTES) {
+      await this.redis.set(toolsKey(server), kept, 'EX', TOOLS_CACHE_SECONDS).catch((err: unknown) => this.logger.warn({ err }, 'MCP tool list not cached'));
+    }
     return presented;
   }
 
@@ -135,14 +140,24 @@ export class McpGatewayService {
     if (!servers.length) return [];
     try {
       const values = await this.redis.mget(...servers.map(toolsKey));
-      return values.map((v) => (v ? (JSON.parse(v) as McpToolDto[]) : null));
+      return values.map((v, i) => {
+        const cached = v ? (JSON.parse(v) as { version?: number; tools?: McpToolDto[] }) : null;
+        return cached?.version === versionOf(servers[i]) && cached.tools ? cached.tools : null;
+      });
     } catch {
       return servers.map(() => null);
     }
   }
 }
 
-/** Keyed by the server's last change too: a changed URL or header is asked afresh at once. */
+/**
+ * One key per server, however often it changes (Redis holds at most one list per server); the list
+ * carries the server's version, its last change, so a changed URL or header is asked afresh at once.
+ */
 function toolsKey(server: McpServerEntity): string {
-  return `tessera:mcp:tools:${server.id}:${server.updatedAt.getTime()}`;
+  return `tessera:mcp:tools:${server.id}`;
+}
+
+function versionOf(server: McpServerEntity): number {
+  return server.updatedAt.getTime();
 }

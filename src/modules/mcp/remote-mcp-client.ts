@@ -15,6 +15,8 @@ export const USER_AGENT = 'Tessera-MCP-Gateway/1';
 export const MAX_REMOTE_ANSWER_BYTES = 2 * 1024 * 1024;
 /** tools/list pages read from one server; past them the list is cut (and says so). */
 const MAX_TOOL_PAGES = 10;
+/** The most a server's tool list may hold in all (its tools as JSON); past it the list is cut (and says so). */
+export const MAX_TOOL_LIST_BYTES = 1024 * 1024;
 /** Calls to remote servers one API process runs at once: each may hold a connection for the whole timeout. */
 export const MAX_REMOTE_CALLS_IN_FLIGHT = 64;
 
@@ -77,15 +79,23 @@ export class RemoteMcpClient implements OnApplicationShutdown {
     this.agent = pinnedAgent(this.allowPrivate, { connectTimeoutMs: Math.min(10_000, this.timeoutMs), keepAliveTimeout: 10_000, connections: MAX_REMOTE_CALLS_IN_FLIGHT });
   }
 
-  /** Every tool of the server (tools/list, page after page, at most MAX_TOOL_PAGES). */
+  /**
+   * Every tool of the server (tools/list, page after page), in its order, up to MAX_TOOL_PAGES pages
+   * and MAX_TOOL_LIST_BYTES in all: the list stops at the first tool past either.
+   */
   listTools(server: RemoteServer): Promise<{ tools: Tool[]; truncated: boolean }> {
     return this.session(server, async (client, options) => {
       const tools: Tool[] = [];
+      let bytes = 0;
       let cursor: string | undefined;
       for (let page = 0; page < MAX_TOOL_PAGES; page++) {
         // client.request, not client.listTools: that one compiles every outputSchema the remote sends.
         const result = await client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, ListToolsResultSchema, options);
-        tools.push(...result.tools);
+        for (const tool of result.tools) {
+          bytes += Buffer.byteLength(JSON.stringify(tool));
+          if (bytes > MAX_TOOL_LIST_BYTES) return { tools, truncated: true };
+          tools.push(tool);
+        }
         cursor = result.nextCursor;
         if (!cursor) return { tools, truncated: false };
       }
