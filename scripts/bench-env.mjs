@@ -60,7 +60,8 @@ export function benchEnv(services, adapter = 'express') {
 export async function startApi(services, adapter = 'express', extraEnv = {}) {
   const config = loadConfig({ ...benchEnv(services, adapter), ...extraEnv });
   const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
+  // A free port unless told (the OAuth provider's issuer names the port it will listen on).
+  await app.listen(extraEnv.PORT ? config.port : 0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
   return { app, base: `http://127.0.0.1:${port}` };
 }

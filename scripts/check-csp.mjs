@@ -1,8 +1,9 @@
 // npm run check:csp — opens Swagger UI (/docs) and the queues dashboard (/admin/queues, as a platform
 // operator) in headless Chromium, on Express and on Fastify, and reports whether each page rendered
 // and every Content-Security-Policy violation the browser logged; then opens a magic link's page and
-// presses its button, which must sign the browser in (the browser's own Origin on the form's POST).
-// Needs Debian's chromium (apt-get install chromium); drives it over the DevTools protocol with
+// presses its button, which must sign the browser in (the browser's own Origin on the form's POST),
+// and signs in on the OAuth provider's sign-in page, which must lead on to its consent page.
+// `npm test` runs it last (and installs chromium when missing). Needs Debian's chromium (apt-get install chromium); drives it over the DevTools protocol with
 // undici's WebSocket.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { WebSocket } from 'undici';
-import { api, startApi, startServices } from './bench-env.mjs';
+import { api, freePort, startApi, startServices } from './bench-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -19,7 +20,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A headless Chromium and one DevTools session on its first page. */
 async function openBrowser() {
   const port = 9300 + Math.floor(Math.random() * 500);
-  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--remote-debugging-port=${port}`, `--user-data-dir=${join(root, '.data', `chromium-${port}`)}`, 'about:blank'], { stdio: 'ignore' });
+  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', `--remote-debugging-port=${port}`, `--user-data-dir=${join(root, '.data', `chromium-${port}`)}`, 'about:blank'], { stdio: 'ignore' });
   let url;
   for (let i = 0; i < 100 && !url; i++) {
     await sleep(200);
@@ -44,7 +45,8 @@ const services = await startServices();
 let failed = false;
 try {
   for (const adapter of ['express', 'fastify']) {
-    const { app, base } = await startApi(services, adapter);
+    const port = await freePort();
+    const { app, base } = await startApi(services, adapter, { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
     const browser = await openBrowser();
     try {
       const operator = await api(base, 'POST', '/auth/register', { name: 'CSP check', email: `csp-${Date.now()}@example.test`, password: 'csp check password' });
@@ -99,6 +101,33 @@ try {
       failed ||= !ok;
       console.log(`${adapter} magic link page: ${button ? 'rendered' : 'NOT RENDERED'}, ${violations.length} CSP violation(s), its button ${signedIn ? 'signed in' : `did NOT sign in: ${answer.slice(0, 200)}`}`);
       for (const v of violations) console.log(`  ${v.slice(0, 300)}`);
+
+      // The OAuth provider's sign-in page, as a browser posts it (its Origin as the page's
+      // Referrer-Policy lets it send): signing in leads to the consent page.
+      await browser.send('Network.clearBrowserCookies');
+      const app3p = await api(base, 'POST', '/oauth-clients', { name: 'CSP check app', type: 'public', redirect_uris: ['http://127.0.0.1:8765/callback'], scopes: ['posts:read'] }, { authorization: `Bearer ${operator.access_token}` });
+      const challenge = createHash('sha256').update('csp-check-verifier-0123456789-0123456789-abcdef').digest('base64url');
+      const authorize = `${base}/oauth/auth?${new URLSearchParams({ client_id: app3p.id, redirect_uri: 'http://127.0.0.1:8765/callback', response_type: 'code', scope: 'openid posts:read', code_challenge: challenge, code_challenge_method: 'S256', state: 'csp-check' })}`;
+      browser.events.length = 0;
+      await browser.send('Page.navigate', { url: authorize });
+      let form = false;
+      for (let i = 0; i < 40 && !form; i++) {
+        await sleep(250);
+        form = (await browser.send('Runtime.evaluate', { expression: "!!document.querySelector('input[name=password]')" })).result?.value === true;
+      }
+      await browser.send('Runtime.evaluate', {
+        expression: `document.querySelector('input[name=email]').value = ${JSON.stringify(operator.user.email)}; document.querySelector('input[name=password]').value = 'csp check password'; document.querySelector('form').submit();`,
+      });
+      let consent = '';
+      for (let i = 0; i < 40 && !/Allow CSP check app/.test(consent); i++) {
+        await sleep(250);
+        consent = (await browser.send('Runtime.evaluate', { expression: 'document.body?.innerText ?? ""' })).result?.value ?? '';
+      }
+      const oauthViolations = browser.events.map((e) => JSON.stringify(e.params ?? {})).filter((e) => /Content Security Policy|Refused to/.test(e));
+      const consented = /Allow CSP check app/.test(consent);
+      failed ||= !(form && consented && oauthViolations.length === 0);
+      console.log(`${adapter} OAuth sign-in page: ${form ? 'rendered' : 'NOT RENDERED'}, ${oauthViolations.length} CSP violation(s), signing in ${consented ? 'led to the consent page' : `did NOT lead to consent: ${consent.slice(0, 200)}`}`);
+      for (const v of oauthViolations) console.log(`  ${v.slice(0, 300)}`);
     } finally {
       browser.close();
       await app.close();

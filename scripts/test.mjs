@@ -1,8 +1,11 @@
 // `npm test`: typecheck, unit specs, then the e2e suite on real PostgreSQL and Redis once per HTTP
-// platform (Express, the default, and Fastify) and once more with DATABASE_POOL_MAX=1. Stops at the first failing step and ends with one
-// plain summary line.
+// platform (Express, the default, and Fastify) and once more with DATABASE_POOL_MAX=1, then the
+// browser checks in headless Chromium (Debian's chromium, installed with apt-get when missing):
+// the pages the API serves render under their CSP, and a magic link's page and the OAuth
+// provider's sign-in page sign in as a real browser posts them. Stops at the first failing step
+// and ends with one plain summary line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,5 +47,33 @@ for (const [i, step] of steps.entries()) {
     process.stderr.write(`\n${step.name} failed\n`);
     finish(r.status ?? 1);
   }
+}
+
+/** Debian's chromium for the browser checks: installed with apt-get when it is missing and we are root. */
+function ensureChromium() {
+  const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (existsSync(chromium)) return true;
+  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) {
+    process.stderr.write(`${chromium} is missing: install Debian's chromium (apt-get install chromium) or set CHROMIUM\n`);
+    return false;
+  }
+  process.stdout.write('chromium is missing: installing the Debian package chromium (apt-get)…\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
+    if (spawnSync('apt-get', ['-q', ...args], { stdio: ['ignore', 'ignore', 'inherit'], env }).status !== 0) return false;
+  }
+  return existsSync(chromium);
+}
+
+process.stdout.write('\n=== browser checks (headless Chromium) ===\n');
+const browser =
+  ensureChromium() &&
+  spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' }).status === 0 &&
+  spawnSync(process.execPath, ['scripts/check-csp.mjs'], { stdio: 'inherit' }).status === 0;
+if (browser) totals.passed += 1;
+else {
+  totals.failed += 1;
+  process.stderr.write('\nbrowser checks failed\n');
+  finish(1);
 }
 finish(0);
