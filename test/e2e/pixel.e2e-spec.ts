@@ -9,6 +9,7 @@ import { startLocalRedis } from '../../libs/queue';
 import { pixelStatsStatements } from '../../src/modules/pixel/pixel-events.repository';
 import { Account, addMember, createApiKey, eventually, registerAccount, sleep } from '../factories/accounts';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
+import { restartablePort } from '../utils/ports';
 
 let t: TestApp;
 let worker: INestApplicationContext;
@@ -540,7 +541,7 @@ describe('Pixel stats [GET /pixel/stats]', () => {
 describe('Without Redis', () => {
   it('a track request is 503 SERVICE_UNAVAILABLE, never {tracked: true}', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    const redis = await startLocalRedis({ dir, port: 20000 + Math.floor(Math.random() * 20000), persistent: false });
+    const redis = await startLocalRedis({ dir, port: await restartablePort(), persistent: false });
     const app = await startTestApp({ REDIS_URL: redis.url });
     try {
       const { key, host } = await pixelOn();

@@ -7,6 +7,7 @@ import { REDIS, startLocalRedis } from '../../libs/queue';
 import { PENDING_API_CALLS } from '../../src/modules/entitlements/api-call-meter';
 import { createApiKey, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp } from '../utils/app';
+import { restartablePort } from '../utils/ports';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -83,7 +84,7 @@ describe('Rate limits', () => {
 
   it('keeps serving when Redis goes away (fail open), and counts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await restartablePort();
     const redis = await startLocalRedis({ dir, port, persistent: false });
     const app = await startTestApp({ RATE_LIMIT_ENABLED: 'true', REDIS_URL: redis.url });
     try {

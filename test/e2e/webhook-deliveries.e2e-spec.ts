@@ -12,6 +12,7 @@ import { Account, addMember, createApiKey, registerAccount } from '../factories/
 import { createEndpoint, insertAttempt, insertDelivery, insertFailedDeliveries, Receiver, startReceiver, wsHeader as ws } from '../factories/webhooks';
 import { startTestApp, TestApp, testConfig } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { restartablePort } from '../utils/ports';
 
 let t: TestApp;
 let receiver: Receiver;
@@ -530,7 +531,7 @@ describe('Attackers', () => {
 describe('Without Redis', () => {
   it('a retry answers 503 SERVICE_UNAVAILABLE in the envelope at once, and the delivery stays pending', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await restartablePort();
     const redis = await startLocalRedis({ dir, port, persistent: false });
     const app = await startTestApp({ REDIS_URL: redis.url });
     try {

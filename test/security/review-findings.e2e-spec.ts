@@ -9,6 +9,7 @@ import { AccessTokensService } from '../../src/modules/auth/access-tokens.servic
 import { BUILT_IN_ROLE_SCOPES } from '../../src/modules/auth/roles';
 import { addMember, createApiKey, createPat, eventually, invite, registerAccount } from '../factories/accounts';
 import { startTestApp, TestApp } from '../utils/app';
+import { restartablePort } from '../utils/ports';
 
 // The adversarial review of the trust-and-liveness change: each test reproduces what the reviewer
 // broke, and passes since it was fixed.
@@ -203,7 +204,7 @@ describe('Review finding 7: revocations made while Redis is down complete, and s
   /** An app on its own Redis, which the test stops and starts again on the same port. */
   async function withOwnRedis(run: (ctx: { app: TestApp; stopRedis: () => Promise<void>; startRedis: () => Promise<void> }) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-review-redis-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await restartablePort();
     let redis = await startLocalRedis({ dir, port, persistent: false });
     const app = await startTestApp({ REDIS_URL: redis.url });
     try {
@@ -274,7 +275,7 @@ describe('Review finding 7: revocations made while Redis is down complete, and s
 describe('Review finding 7b: revocation marks lost with the process that failed to write them', () => {
   it('a logout during a Redis outage, by a process that then dies, is refused by a process that never saw the outage once marks are reconciled', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-review-redis-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await restartablePort();
     let redis = await startLocalRedis({ dir, port, persistent: false });
     const first = await startTestApp({ REDIS_URL: redis.url });
     let second: TestApp | undefined;

@@ -6,11 +6,12 @@ import { startLocalRedis } from '../../libs/queue';
 import { createApiKey, createPat, registerAccount } from '../factories/accounts';
 import { signInBrowser } from '../factories/sessions';
 import { startTestApp } from '../utils/app';
+import { restartablePort } from '../utils/ports';
 
 describe('Revoked access tokens while Redis is down', () => {
   it('refuses the JWT of a revoked session, API key or PAT, and keeps serving live ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await restartablePort();
     const redis = await startLocalRedis({ dir, port, persistent: false });
     const app = await startTestApp({ REDIS_URL: redis.url });
     try {
@@ -44,7 +45,7 @@ describe('Revoked access tokens while Redis is down', () => {
 describe('Browser sessions while Redis is down', () => {
   it('refuses an ended session cookie, ends one during the outage, and keeps serving live ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await restartablePort();
     const redis = await startLocalRedis({ dir, port, persistent: false });
     const app = await startTestApp({ REDIS_URL: redis.url });
     try {
