@@ -79,9 +79,10 @@ export class AuthController {
     summary: 'Finish a sign-in with a second factor: the mfa_token and a TOTP code or a recovery code',
     description:
       'Answers what the first step asked for: tokens, or a browser session (Set-Cookie). A TOTP code is accepted once (the same code again is refused, ' +
-      'even within its 30 s); a recovery code works once. A token takes 5 wrong codes at most, and each account 10 code checks per 15 minutes.',
+      'even within its 30 s); a recovery code works once. A token takes 5 wrong codes at most, and each account 10 code checks per 15 minutes (429 past them). ' +
+      'When that budget cannot be counted (Redis unavailable), no code is checked: 503 with Retry-After.',
   })
-  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422] })
+  @Returns(SignInDto, 'Signed in.', { status: 200, errors: [401, 422, 429, 503] })
   async mfa(@Body() body: MfaLoginDto, @Req() req: RequestLike, @Res({ passthrough: true }) res: unknown): Promise<SignInDto> {
     return this.answer(await this.accounts.passMfa(body.mfa_token, body, req), req, res);
   }

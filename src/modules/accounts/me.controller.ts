@@ -35,7 +35,7 @@ export class MeController {
     description: 'A password change needs current_password and ends every other session. An e-mail change needs current_password and is only applied when the token mailed to the new address is confirmed (POST /me/email/confirm); until then the e-mail stays.',
   })
   @Authenticated({ scopes: [Scope.UsersWrite] })
-  @Returns(UserDto, 'User updated.', { errors: [409, 422, 429] })
+  @Returns(UserDto, 'User updated.', { errors: [409, 422, 429, 503] })
   async update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateMeDto): Promise<UserDto> {
     const userId = userIdOf(principal);
     const me = await this.users.findById(userId);

@@ -46,7 +46,7 @@ export class MfaController {
   })
   @Authenticated({ scopes: [Scope.UsersWrite] })
   @Audited('mfa.totp.enabled', 'user')
-  @Returns(RecoveryCodesDto, 'TOTP is on.', { status: 200, errors: [409, 422, 429] })
+  @Returns(RecoveryCodesDto, 'TOTP is on.', { status: 200, errors: [409, 422, 429, 503] })
   async verify(@CurrentPrincipal() principal: Principal, @Body() body: TotpCodeDto): Promise<RecoveryCodesDto> {
     return { recovery_codes: await this.mfa.confirm(unboundSignedInUserIdOf(principal), body.code) };
   }
@@ -55,7 +55,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Turn TOTP off (its recovery codes go too)', description: 'Needs a current `code` or a `recovery_code` in the body.' })
   @Authenticated({ scopes: [Scope.UsersWrite] })
   @Audited('mfa.totp.disabled', 'user')
-  @Returns(null, 'TOTP is off.', { status: 204, errors: [409, 422, 429] })
+  @Returns(null, 'TOTP is off.', { status: 204, errors: [409, 422, 429, 503] })
   async disable(@CurrentPrincipal() principal: Principal, @Body() body: SecondFactorDto): Promise<void> {
     await this.mfa.disable(unboundSignedInUserIdOf(principal), body);
   }
@@ -64,7 +64,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Replace the recovery codes: ten new ones, in this answer only (the old ones stop working)', description: 'Needs a current TOTP code.' })
   @Authenticated({ scopes: [Scope.UsersWrite] })
   @Audited('mfa.recovery_codes.regenerated', 'user')
-  @Returns(RecoveryCodesDto, 'Recovery codes replaced.', { status: 200, errors: [409, 422, 429] })
+  @Returns(RecoveryCodesDto, 'Recovery codes replaced.', { status: 200, errors: [409, 422, 429, 503] })
   async regenerate(@CurrentPrincipal() principal: Principal, @Body() body: TotpCodeDto): Promise<RecoveryCodesDto> {
     return { recovery_codes: await this.mfa.regenerateRecoveryCodes(unboundSignedInUserIdOf(principal), body.code) };
   }

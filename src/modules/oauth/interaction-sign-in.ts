@@ -39,7 +39,7 @@ export class InteractionSignIn {
     return session && session.workspaceId === null ? session.userId : null;
   }
 
-  /** Checks the form; 429 RATE_LIMITED past the sign-in or code-check limit. */
+  /** Checks the form; 429 RATE_LIMITED past the sign-in or code-check limit, 503 when Redis cannot count them. */
   async signIn(form: SignInForm, clientIp: string): Promise<SignInOutcome> {
     const email = form.email.trim().toLowerCase();
     await this.limiter.spendSignIn(clientIp, email);
@@ -53,7 +53,8 @@ export class InteractionSignIn {
       await this.mfa.passChallenge(challenge, /^\d{6}$/.test(code) ? { code } : { recovery_code: code });
       return { userId: user.id };
     } catch (err) {
-      if (err instanceof ApiError && err.getStatus() === 429) throw err;
+      // Over the code budget (429), or the budget cannot be checked (503): not a wrong code.
+      if (err instanceof ApiError && [429, 503].includes(err.getStatus())) throw err;
       return { refused: 'code_wrong' };
     }
   }

@@ -117,6 +117,9 @@ export class OAuthInteractions {
         if (err instanceof ApiError && err.getStatus() === 429) {
           return send(ctx, 429, errorPage('Too many attempts', err.message), err.headers);
         }
+        if (err instanceof ApiError && err.getStatus() === 503) {
+          return send(ctx, 503, errorPage('Try again shortly', err.message), err.headers);
+        }
         throw err;
       }
     };

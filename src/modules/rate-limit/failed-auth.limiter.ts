@@ -3,7 +3,7 @@ import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { ApiError, ErrorCode } from '@tessera/common';
 import { GcraThrottlerStorage } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
-import { failOpen } from './fail-open';
+import { failClosed, failOpen } from './fail-open';
 
 /** The first four groups of an IPv6 address, expanded ("2001:db8::1" → "2001:db8:0:0"). */
 export function ipv6Prefix64(ip: string): string {
@@ -57,8 +57,8 @@ export class FailedAuthLimiter {
   /** Spends one current-password check of the account; 429 RATE_LIMITED when none is left. */
   async spendPasswordCheck(userId: string): Promise<void> {
     if (!this.config.rateLimitEnabled) return;
-    const result = await failOpen(this.gcra.check(`password-failed:${userId}`, FailedAuthLimiter.PASSWORD_LIMIT, FailedAuthLimiter.PASSWORD_WINDOW_MS), this.log);
-    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'current-password checks for this account');
+    const result = await failClosed(this.gcra.check(`password-failed:${userId}`, FailedAuthLimiter.PASSWORD_LIMIT, FailedAuthLimiter.PASSWORD_WINDOW_MS), this.log, 'current-password checks');
+    if (!result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.PASSWORD_LIMIT, 'current-password checks for this account');
   }
 
   /**
@@ -72,8 +72,8 @@ export class FailedAuthLimiter {
   /** Spends one second-factor code check of the account; 429 RATE_LIMITED when none is left. */
   async spendCodeCheck(userId: string): Promise<void> {
     if (!this.config.rateLimitEnabled) return;
-    const result = await failOpen(this.gcra.check(`mfa-code:${userId}`, FailedAuthLimiter.CODE_LIMIT, FailedAuthLimiter.CODE_WINDOW_MS), this.log);
-    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.CODE_LIMIT, 'second-factor code checks for this account');
+    const result = await failClosed(this.gcra.check(`mfa-code:${userId}`, FailedAuthLimiter.CODE_LIMIT, FailedAuthLimiter.CODE_WINDOW_MS), this.log, 'second-factor code checks');
+    if (!result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.CODE_LIMIT, 'second-factor code checks for this account');
   }
 
   /**
@@ -86,8 +86,8 @@ export class FailedAuthLimiter {
   /** Spends one sign-in attempt of this address and e-mail; 429 RATE_LIMITED when none is left. */
   async spendSignIn(ip: string, email: string): Promise<void> {
     if (!this.config.rateLimitEnabled) return;
-    const result = await failOpen(this.gcra.check(`sign-in:${ip}:${email.trim().toLowerCase()}`, FailedAuthLimiter.SIGN_IN_LIMIT, FailedAuthLimiter.SIGN_IN_WINDOW_MS), this.log);
-    if (result && !result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.SIGN_IN_LIMIT, 'sign-in attempts for this address and e-mail');
+    const result = await failClosed(this.gcra.check(`sign-in:${ip}:${email.trim().toLowerCase()}`, FailedAuthLimiter.SIGN_IN_LIMIT, FailedAuthLimiter.SIGN_IN_WINDOW_MS), this.log, 'sign-in attempts');
+    if (!result.allowed) throw this.limited(result.retryAfterMs, result.resetMs, FailedAuthLimiter.SIGN_IN_LIMIT, 'sign-in attempts for this address and e-mail');
   }
 
   private limited(retryAfterMs: number, resetMs: number, limit = FailedAuthLimiter.LIMIT, what = 'failed authentication attempts from this address'): ApiError {
