@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ApiError } from '@tessera/common';
@@ -141,7 +142,7 @@ export class McpGatewayService {
     try {
       const values = await this.redis.mget(...servers.map(toolsKey));
       return values.map((v, i) => {
-        const cached = v ? (JSON.parse(v) as { version?: number; tools?: McpToolDto[] }) : null;
+        const cached = v ? (JSON.parse(v) as { version?: string; tools?: McpToolDto[] }) : null;
         return cached?.version === versionOf(servers[i]) && cached.tools ? cached.tools : null;
       });
     } catch {
@@ -152,12 +153,18 @@ export class McpGatewayService {
 
 /**
  * One key per server, however often it changes (Redis holds at most one list per server); the list
- * carries the server's version, its last change, so a changed URL or header is asked afresh at once.
+ * carries the server's version, so a changed URL or header is asked afresh at once.
  */
 function toolsKey(server: McpServerEntity): string {
   return `tessera:mcp:tools:${server.id}`;
 }
 
-function versionOf(server: McpServerEntity): number {
-  return server.updatedAt.getTime();
+/**
+ * Its last change, and a digest of what the list was asked with (the URL, the sealed headers, sealed
+ * afresh at each change): updated_at alone is milliseconds of an API process's clock, and two
+ * changes in one millisecond would let the list of the URL before pass for the new one's.
+ */
+function versionOf(server: McpServerEntity): string {
+  const asked = createHash('sha256').update(server.url).update('\n').update(server.headersSealed).digest('base64url');
+  return `${server.updatedAt.getTime()}:${asked}`;
 }
