@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Account, registerAccount } from '../factories/accounts';
+import { Account, addMember, registerAccount } from '../factories/accounts';
+import { McpServersRepository } from '../../src/modules/mcp/mcp-servers.repository';
 import { registerServer } from '../factories/mcp';
 import { startTestApp, TestApp } from '../utils/app';
 import { startMcpRemote } from '../utils/mcp-remote';
@@ -71,6 +72,40 @@ describe('Review 12, finding 1: a cached tool list belongs to the URL and header
       expect(shown.body.data.tools).toEqual(['second_only']);
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
+
+describe('Review 12, finding 3: a url change racing a change of headers', () => {
+  it('a member’s move to another origin that an owner’s new headers overtook is 409, and the credential stays with the real server [PATCH /mcp/servers/{id}]', async () => {
+    const real = await startMcpRemote();
+    const evil = await startMcpRemote();
+    const repo = t.app.get(McpServersRepository);
+    const write = repo.update;
+    try {
+      const owner = await registerAccount(t);
+      const member = await addMember(t, owner, owner.workspace.id, 'member');
+      const server = await registerServer(t, owner, { name: 'real', url: real.url });
+      // The owner's PATCH of headers lands between the member's read (no headers yet, so moving
+      // the url needs none) and the member's write.
+      repo.update = async function (this: McpServersRepository, ...args: Parameters<McpServersRepository['update']>) {
+        repo.update = write;
+        const headers = await t.http().patch(`/api/v1/mcp/servers/${server.id}`).set(owner.auth).set(ws(owner)).send({ headers: { Authorization: 'Bearer owner-secret' } });
+        expect(headers.status).toBe(200);
+        return write.apply(this, args);
+      };
+      const moved = await t.http().patch(`/api/v1/mcp/servers/${server.id}`).set(member.auth).set(ws(owner)).send({ url: evil.url });
+      expect(moved.status).toBe(409);
+      expect(moved.body).toMatchObject({ success: false, code: 'CONFLICT' });
+      const now = await t.http().get(`/api/v1/mcp/servers/${server.id}`).set(owner.auth).set(ws(owner));
+      expect(now.body.data).toMatchObject({ url: real.url, header_names: ['Authorization'] });
+      const call = await t.http().post('/api/v1/mcp/tools/call').set(member.auth).set(ws(owner)).send({ server: 'real', tool: 'echo', arguments: { message: 'x' } });
+      expect(call.status).toBe(200);
+      expect(evil.requests).toHaveLength(0);
+    } finally {
+      repo.update = write;
+      await real.close();
+      await evil.close();
     }
   });
 });

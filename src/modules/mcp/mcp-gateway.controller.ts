@@ -70,7 +70,7 @@ export class McpGatewayController {
   }
 
   @Patch('servers/:id')
-  @ApiOperation({ summary: 'Update a registered MCP server', description: 'name, url (checked like on registration), description, headers (replaces them all). 409 for the built-in server or a name already taken.' })
+  @ApiOperation({ summary: 'Update a registered MCP server', description: 'name, url (checked like on registration), description, headers (replaces them all). 409 for the built-in server, a name already taken, or a change of its url or headers by another request since this one read it.' })
   @Authenticated({ scopes: [Scope.McpWrite], workspace: 'header' })
   @Audited('mcp_server.updated', 'mcp_server')
   @Returns(McpServerDto, 'MCP server updated.', { errors: [404, 409, 422] })

@@ -43,8 +43,13 @@ export class McpServersRepository {
     await this.repo().insert(server);
   }
 
-  async update(workspaceId: string, id: string, patch: McpServerPatch): Promise<void> {
-    await this.repo().update({ workspaceId, id }, { ...patch, updatedAt: new Date() });
+  /**
+   * Applies the patch if the server's url and sealed headers are still `expected` (as read when the
+   * patch was decided); false when a concurrent change came first.
+   */
+  async update(workspaceId: string, id: string, patch: McpServerPatch, expected: Pick<McpServerEntity, 'url' | 'headersSealed'>): Promise<boolean> {
+    const result = await this.repo().update({ workspaceId, id, url: expected.url, headersSealed: expected.headersSealed }, { ...patch, updatedAt: new Date() });
+    return (result.affected ?? 0) === 1;
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {

@@ -82,7 +82,12 @@ export class McpServersService {
       ...(input.description != null ? { description: input.description } : {}),
       ...(input.headers != null ? this.sealHeaders(server.id, input.headers) : {}),
     };
-    await this.repo.update(workspaceId, server.id, patch);
+    // Only over the url and headers this was decided on: a member's url change racing an owner's new
+    // headers must not pair the two (the owner's credential sent to the member's server).
+    if (!(await this.repo.update(workspaceId, server.id, patch, server))) {
+      await this.get(workspaceId, server.id); // 404 if it was deleted meanwhile
+      throw ApiError.conflict('The MCP server was changed by another request meanwhile; read it again and retry.');
+    }
     return this.get(workspaceId, server.id);
   }
 
