@@ -13,8 +13,13 @@ import { payloads, Receiver, Reply, startReceiver } from '../utils/receiver';
 // reproduces what the reviewer broke, and passes since it was fixed.
 
 const SETTINGS = { WEBHOOKS_RETRY_SCHEDULE: '0.2,0.2,0.2', WEBHOOKS_TIMEOUT_MS: '5000', WEBHOOKS_LOCK_MS: '20000' };
-/** The worker's lock waits: short enough for a test, long enough that nothing in normal operation meets them. */
-const WORKER_LOCK_TIMEOUT = { DATABASE_LOCK_TIMEOUT_MS: '3000' };
+/**
+ * The worker's lock waits: short enough for a test, long enough that nothing in normal operation
+ * meets them. Finding 2 needs a batch to wait through several steps of the test: at 3 s, on a
+ * loaded machine (the Fastify run), it met the timeout first and the scenario fell apart.
+ */
+const WORKER_LOCK_TIMEOUT_MS = 6_000;
+const WORKER_LOCK_TIMEOUT = { DATABASE_LOCK_TIMEOUT_MS: String(WORKER_LOCK_TIMEOUT_MS) };
 
 let stack: IsolatedStack;
 let t: TestApp;
@@ -94,7 +99,7 @@ describe('Review 8, finding 1: one statement recorded a batch of successes, so a
       const [bystanderEvent] = await events(bystander, 1, 'by');
       expect(await eventually(async () => stuckReceiver.received.length >= 2 && bystanderReceiver.received.length >= 1, 10_000)).toBe(true);
       // Long enough for both batches to meet the lock timeout and for BullMQ to retry what failed.
-      await sleep(7_000);
+      await sleep(2 * WORKER_LOCK_TIMEOUT_MS + 1_000);
       await holder.query('ROLLBACK');
 
       expect(await eventually(async () => (await deliveriesOf(bystanderEp))[0]?.status === 'success', 10_000)).toBe(true);
