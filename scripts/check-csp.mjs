@@ -20,7 +20,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A headless Chromium and one DevTools session on its first page. */
 async function openBrowser() {
   const port = 9300 + Math.floor(Math.random() * 500);
-  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', `--remote-debugging-port=${port}`, `--user-data-dir=${join(root, '.data', `chromium-${port}`)}`, 'about:blank'], { stdio: 'ignore' });
+  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', `--remote-debugging-port=${port}`, `--user-data-dir=${join(root, '.data', `chromium-${port}`)}`, 'about:blank'], { stdio: 'ignore' });
   let url;
   for (let i = 0; i < 100 && !url; i++) {
     await sleep(200);
