@@ -6,8 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
-import { ApiError, assignRequestId, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId } from '@tessera/common';
+import { ApiError, AppLogger, assignRequestId, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
@@ -18,12 +17,16 @@ import { OAuthProviderService } from './modules/oauth/oauth-provider.service';
 import { setupOpenApi } from './openapi';
 import { corsOptions, HSTS_HEADER, securityHeaders } from './security-headers';
 
-/** helmet's headers (fixed at boot) and, over HTTPS, HSTS: on every answer, before anything else runs. */
-function applySecurityHeaders(): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * What every request meets first, before anything else runs: helmet's headers (fixed at boot) and,
+ * over HTTPS, HSTS, so that every answer carries them; and its line in the request log.
+ */
+function frontDoor(logger: AppLogger): (req: IncomingMessage, res: ServerResponse) => void {
   const headers = securityHeaders();
   return (req, res) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     if (isSecureRequest(req)) res.setHeader('Strict-Transport-Security', HSTS_HEADER);
+    logger.logRequest(req, res);
   };
 }
 
@@ -253,10 +256,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       frameworkErrors: answerRouterError,
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
-    // Security headers first, so that every answer carries them, the hooks' own 404s included.
-    const secure = applySecurityHeaders();
+    // First, so that every answer has the headers and a log line, the hooks' own 404s included.
+    const front = frontDoor(fastify.get(AppLogger));
     adapter.getInstance().addHook('onRequest', (req, reply, done) => {
-      secure(req.raw, reply.raw);
+      front(req.raw, reply.raw);
       done();
     });
     rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
@@ -282,10 +285,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const { ExpressAdapter: BoardAdapter } = await import('@bull-board/express');
     const module = AppModule.forRoot(config, { queuesDashboard: BoardAdapter });
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
-    // Security headers first, so that every answer carries them, the dashboard gate's 404s included.
-    const secure = applySecurityHeaders();
+    // First, so that every answer has the headers and a log line, the dashboard gate's 404s included.
+    const front = frontDoor(express.get(AppLogger));
     express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-      secure(req, res);
+      front(req, res);
       next();
     });
     rawInboundBodyOnExpress(express);
@@ -316,7 +319,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     (express.getHttpServer() as Server).on('clientError', answerClientError);
     app = express;
   }
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   // First-party pages on other origins (ALLOWED_ORIGINS) call the API with the session cookie.
   if (config.allowedOrigins.length) app.enableCors(corsOptions(config.allowedOrigins));
   // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1);

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '@tessera/common';
 import { loadConfigOrExit } from './config/load';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   // SIGTERM/SIGINT: BullMQ workers stop taking jobs, finish the active ones, then connections close.
   app.enableShutdownHooks();
-  app.get(Logger).log('worker started');
+  app.get(AppLogger).log('worker started');
 }
 
 main().catch((err: unknown) => {

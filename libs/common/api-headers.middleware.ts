@@ -1,6 +1,7 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './errors';
+import { inRequestContext } from './logging';
 import { assignRequestId } from './request-id';
 
 export const API_VERSION = '1';
@@ -15,7 +16,7 @@ export const API_VERSION = '1';
 @Injectable()
 export class ApiHeadersMiddleware implements NestMiddleware {
   use(req: IncomingMessage & { id?: unknown }, res: ServerResponse, next: (error?: unknown) => void): void {
-    assignRequestId(req, res);
+    const requestId = assignRequestId(req, res);
     res.setHeader('X-Api-Version', API_VERSION);
     const asked = req.headers['x-api-version'];
     if (asked !== undefined && asked !== API_VERSION) {
@@ -28,6 +29,7 @@ export class ApiHeadersMiddleware implements NestMiddleware {
       const bad = [...new URLSearchParams(url.slice(queryAt + 1))].filter(([name, value]) => `${name}${value}`.includes('\u0000')).map(([name]) => name);
       return next(ApiError.badRequest('Query parameters must not contain a NUL character.', Object.fromEntries(bad.map((name) => [name, ['must not contain a NUL character']]))));
     }
-    next();
+    // Here, after the body parsers on Express: the context reaches the guards, the handler and the filter.
+    inRequestContext(requestId, next);
   }
 }

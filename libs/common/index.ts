@@ -19,3 +19,4 @@ export * from './micro-batcher';
 export * from './pinned-http';
 export * from './custom-headers';
 export * from './html-page';
+export * from './logging';

@@ -4,4 +4,4 @@ export * from './local-redis';
 export * from './redis.module';
 export * from './bull';
 export * from './credential-cache';
-export * from './gcra-throttler.storage';
+export * from './gcra-limiter';

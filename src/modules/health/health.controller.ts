@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipRateLimit } from '../rate-limit/route-limit.decorator';
 import Redis from 'ioredis';
 import { Returns } from '@tessera/common';
 import { Database } from '@tessera/database';
@@ -21,7 +21,7 @@ export class HealthDto {
 
 @ApiTags('Health')
 // Load balancers and orchestrators probe these often, from one address: never rate limited.
-@SkipThrottle({ default: true, route: true })
+@SkipRateLimit('tier', 'route')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,11 +1,10 @@
 import { applyDecorators, Body, Controller, Get, Headers, Options, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { ApiError, ApiErrors, Returns } from '@tessera/common';
 import { NotAudited } from '../audit/audited.decorator';
 import { Public } from '../auth/authenticated.decorator';
-import { RouteLimit } from '../rate-limit/route-limit.decorator';
+import { RouteLimit, SkipRateLimit } from '../rate-limit/route-limit.decorator';
 import { PixelKeyQueryDto, TrackEventDto, TrackGifQueryDto } from './dto/pixel.dto';
 import { hostOf, PAGEVIEW } from './pixel-rules';
 import { PixelConfigDto, presentPixelConfig, TrackedDto } from './pixel.presenter';
@@ -20,7 +19,7 @@ const PUBLIC_LIMIT = { limit: 300, windowSeconds: 60, by: 'ip' } as const;
 function PublicPixelRoute(): MethodDecorator {
   return applyDecorators(
     Public(),
-    SkipThrottle({ default: true }),
+    SkipRateLimit('tier'),
     RouteLimit(PUBLIC_LIMIT),
     ApiHeader({ name: 'Origin', required: false, description: 'A browser page’s origin: without key, its host picks the workspace; it must be allowed (else 403).' }),
     ApiHeader({ name: 'Referer', required: false, description: 'Without key and Origin, its host picks the workspace.' }),
@@ -110,7 +109,7 @@ export class PixelController {
   @Options(['config', 'track'])
   @ApiOperation({ summary: 'CORS preflight of the pixel routes', description: 'Allows any origin to ask: the actual request answers 403 for an origin its pixel does not allow, and carries no CORS headers then.' })
   @Public()
-  @SkipThrottle({ default: true, route: true })
+  @SkipRateLimit('tier', 'route')
   @Returns(null, 'Preflight answered.', { status: 204 })
   preflight(@Headers('origin') origin: string | undefined, @Res({ passthrough: true }) res: unknown): void {
     if (!origin) return;

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { ApiError, ErrorCode } from '@tessera/common';
-import { GcraThrottlerStorage } from '@tessera/queue';
+import { GcraLimiter } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { failClosed, failOpen } from './fail-open';
 
@@ -26,7 +25,7 @@ export class FailedAuthLimiter {
   private readonly log = new Logger(FailedAuthLimiter.name);
 
   constructor(
-    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly gcra: GcraLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -99,10 +98,6 @@ export class FailedAuthLimiter {
       { retry_after: retryAfter, limit, remaining: 0, reset_at: new Date(Date.now() + resetMs).toISOString() },
       { 'Retry-After': String(retryAfter) },
     );
-  }
-
-  private get gcra(): GcraThrottlerStorage {
-    return this.storage as GcraThrottlerStorage;
   }
 
   /** One budget per IPv4 address, and per /64 for IPv6 (one subscriber's prefix, which it can walk). */

@@ -1,15 +1,17 @@
-import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
-import { ThrottlerGuard, ThrottlerRequest } from '@nestjs/throttler';
+import { createHash } from 'node:crypto';
 import { ApiError, clientIp, ErrorCode, RequestLike } from '@tessera/common';
-import { GcraThrottlerStorage } from '@tessera/queue';
+import { GcraLimiter, GcraResult } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthenticatedRequest } from '../auth/principal';
 import { apiCallCounter, markApiCallMetered } from '../entitlements/api-call-meter';
 import { failOpen } from './fail-open';
+import { RateLimitKind, ROUTE_LIMIT_METADATA, RouteLimit, SKIP_RATE_LIMIT_METADATA } from './route-limit.decorator';
+import { capacityOf } from './tiers';
 
-type LimitedRequest = RequestLike & AuthenticatedRequest;
+type LimitedRequest = RequestLike & AuthenticatedRequest & { body?: { email?: unknown } };
+type HeaderTarget = { header?: (name: string, value: string) => unknown; setHeader?: (name: string, value: string) => unknown };
 
 /** The bucket a request counts against: the API key, else the user, else the client address. */
 export function bucketOf(req: LimitedRequest): string {
@@ -19,67 +21,94 @@ export function bucketOf(req: LimitedRequest): string {
   return `ip:${clientIp(req)}`;
 }
 
+/** What a route is held to, read once per route from its decorators. */
+interface RoutePlan {
+  tier: boolean;
+  /** The route's own limit and the bucket prefix it counts in (`Controller.handler`). */
+  route?: RouteLimit & { name: string };
+}
+
+const TIER_WINDOW_MS = 60_000;
+
 /**
- * @nestjs/throttler's guard with GCRA storage in Redis. It runs after the AuthGuard so the tier
- * and the bucket are known; it answers in the contract's envelope and headers, and if Redis does
- * not answer it lets the request through (fail open), logs it and counts it.
+ * The rate limit (API.md, "Rate limits"), after the AuthGuard so that the caller and its tier are
+ * known: the caller's tier bucket, shared by every route (API key, else user, else address), which
+ * also meters the API call in the same Redis script (one round trip); then the route's own limit
+ * where it has one (login, password forgot, pixel), per address (and e-mail). GCRA in Redis, exact
+ * across processes. Answers in the contract's envelope and headers; if Redis does not answer, lets
+ * the request through (fail open), logs it and counts it.
  */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
+export class RateLimitGuard implements CanActivate {
   private readonly log = new Logger(RateLimitGuard.name);
+  private readonly plans = new WeakMap<object, RoutePlan>();
 
   constructor(
-    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
-    @InjectThrottlerStorage() storage: ThrottlerStorage,
-    reflector: Reflector,
+    private readonly limiter: GcraLimiter,
+    private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    super(options, storage, reflector);
-  }
+  ) {}
 
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return bucketOf(req as unknown as LimitedRequest);
-  }
-
-  protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
-    const { req, res } = this.getRequestResponse(context);
-    const isTier = throttler.name === 'default';
-    const tracker = await getTracker(req, context);
-    // The tier bucket is the caller's alone, shared by every route (API.md); generateKey would add
-    // the route and give each route a bucket of its own. Route limits keep theirs.
-    const key = isTier ? `tier:${tracker}` : generateKey(context, tracker, throttler.name ?? 'route');
-    // The tier check also meters the API call, in the same Lua script: one Redis round trip.
-    const meter = isTier ? apiCallCounter(req as unknown as LimitedRequest) : undefined;
-    const result = await failOpen((this.storageService as GcraThrottlerStorage).check(key, limit, ttl, meter), this.log);
-    if (!result) return true;
-    if (meter) markApiCallMetered(req as unknown as LimitedRequest);
-    const resetAt = Math.ceil((Date.now() + result.resetMs) / 1000);
-    const window = Math.round(ttl / 1000);
-    if (isTier) {
-      this.setResponseHeader(res, 'X-RateLimit-Limit', limit);
-      this.setResponseHeader(res, 'X-RateLimit-Remaining', result.remaining);
-      this.setResponseHeader(res, 'X-RateLimit-Reset', resetAt);
-      this.setResponseHeader(res, 'RateLimit-Policy', `${limit};w=${window}`);
-      this.setResponseHeader(res, 'RateLimit', `limit=${limit}, remaining=${result.remaining}, reset=${Math.ceil(result.resetMs / 1000)}`);
-      // The earlier IETF draft's separate fields, which clients of seed 001 read; reset is in seconds.
-      this.setResponseHeader(res, 'RateLimit-Limit', limit);
-      this.setResponseHeader(res, 'RateLimit-Remaining', result.remaining);
-      this.setResponseHeader(res, 'RateLimit-Reset', Math.ceil(result.resetMs / 1000));
-    }
-    if (!result.allowed) {
-      const retryAfter = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-      throw new ApiError(
-        429,
-        ErrorCode.RATE_LIMITED,
-        isTier ? `Rate limit of ${limit} requests per ${window} s reached; retry in ${retryAfter} s.` : `This route allows ${limit} requests per ${window} s; retry in ${retryAfter} s.`,
-        { retry_after: retryAfter, limit, remaining: 0, reset_at: new Date(resetAt * 1000).toISOString() },
-        { 'Retry-After': String(retryAfter) },
-      );
-    }
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.config.rateLimitEnabled || context.getType() !== 'http') return true;
+    const plan = this.planOf(context);
+    const http = context.switchToHttp();
+    const req = http.getRequest<LimitedRequest>();
+    if (plan.tier) await this.checkTier(req, http.getResponse<HeaderTarget>());
+    if (plan.route) await this.checkRoute(req, plan.route);
     return true;
   }
 
-  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return !this.config.rateLimitEnabled || context.getType() !== 'http';
+  private planOf(context: ExecutionContext): RoutePlan {
+    const handler = context.getHandler();
+    let plan = this.plans.get(handler);
+    if (!plan) {
+      const skipped = this.reflector.getAllAndOverride<RateLimitKind[] | undefined>(SKIP_RATE_LIMIT_METADATA, [handler, context.getClass()]) ?? [];
+      const route = skipped.includes('route') ? undefined : this.reflector.get<RouteLimit | undefined>(ROUTE_LIMIT_METADATA, handler);
+      plan = { tier: !skipped.includes('tier'), route: route && { ...route, name: `${context.getClass().name}.${handler.name}` } };
+      this.plans.set(handler, plan);
+    }
+    return plan;
+  }
+
+  private async checkTier(req: LimitedRequest, res: HeaderTarget): Promise<void> {
+    const p = req.principal;
+    const limit = capacityOf(p?.rateLimitTier ?? p?.workspace?.tier ?? 'free');
+    const meter = apiCallCounter(req);
+    const result = await failOpen(this.limiter.check(`tier:${bucketOf(req)}`, limit, TIER_WINDOW_MS, meter), this.log);
+    if (!result) return;
+    if (meter) markApiCallMetered(req);
+    const resetSeconds = Math.ceil(result.resetMs / 1000);
+    const set = (name: string, value: string | number) => (res.header ? res.header(name, String(value)) : res.setHeader?.(name, String(value)));
+    set('X-RateLimit-Limit', limit);
+    set('X-RateLimit-Remaining', result.remaining);
+    set('X-RateLimit-Reset', Math.ceil((Date.now() + result.resetMs) / 1000));
+    set('RateLimit-Policy', `${limit};w=${TIER_WINDOW_MS / 1000}`);
+    set('RateLimit', `limit=${limit}, remaining=${result.remaining}, reset=${resetSeconds}`);
+    // The earlier IETF draft's separate fields, which clients of seed 001 read; reset is in seconds.
+    set('RateLimit-Limit', limit);
+    set('RateLimit-Remaining', result.remaining);
+    set('RateLimit-Reset', resetSeconds);
+    if (!result.allowed) throw this.limited(result, limit, TIER_WINDOW_MS, `Rate limit of ${limit} requests per ${TIER_WINDOW_MS / 1000} s reached`);
+  }
+
+  private async checkRoute(req: LimitedRequest, route: RouteLimit & { name: string }): Promise<void> {
+    // The e-mail comes from a body no pipe has validated yet: hashed, so that its size is not the key's.
+    const email = route.by === 'ip+email' && typeof req.body?.email === 'string' ? `:${createHash('sha256').update(req.body.email.trim().toLowerCase()).digest('base64url')}` : '';
+    const windowMs = route.windowSeconds * 1000;
+    const result = await failOpen(this.limiter.check(`route:${route.name}:${clientIp(req)}${email}`, route.limit, windowMs), this.log);
+    if (result && !result.allowed) throw this.limited(result, route.limit, windowMs, `This route allows ${route.limit} requests per ${route.windowSeconds} s`);
+  }
+
+  private limited(result: GcraResult, limit: number, windowMs: number, what: string): ApiError {
+    const retryAfter = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+    const resetAt = Math.ceil((Date.now() + result.resetMs) / 1000);
+    return new ApiError(
+      429,
+      ErrorCode.RATE_LIMITED,
+      `${what}; retry in ${retryAfter} s.`,
+      { retry_after: retryAfter, limit, remaining: 0, reset_at: new Date(resetAt * 1000).toISOString() },
+      { 'Retry-After': String(retryAfter) },
+    );
   }
 }

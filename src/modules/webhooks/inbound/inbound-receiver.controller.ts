@@ -1,8 +1,8 @@
 import { Controller, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { clientIp, ErrorEnvelopeDto, RequestLike, Returns } from '@tessera/common';
 import { Audited } from '../../audit/audited.decorator';
+import { SkipRateLimit } from '../../rate-limit/route-limit.decorator';
 import { Public } from '../../auth/authenticated.decorator';
 import { InboundReceiverService } from './inbound-receiver.service';
 import { ReceivedCallbackDto } from './inbound-source.presenter';
@@ -19,7 +19,7 @@ export class InboundReceiverController {
   @Post(':source_id')
   @Public()
   // Not the per-address tier bucket: the service limits failures per address and accepted callbacks per source.
-  @SkipThrottle({ default: true })
+  @SkipRateLimit('tier')
   @ApiOperation({
     summary: 'Receive a provider’s signed callback',
     description:

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
 import { ApiError, ErrorCode, isId, unseal } from '@tessera/common';
 import { inboundEventType, Outbox } from '@tessera/database';
-import { GcraThrottlerStorage } from '@tessera/queue';
+import { GcraLimiter } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../../config/config';
 import type { Tier } from '../../auth/principal';
 import { failOpen } from '../../rate-limit/fail-open';
@@ -55,7 +54,7 @@ export class InboundReceiverService {
     private readonly repo: InboundSourcesRepository,
     private readonly outbox: Outbox,
     private readonly failedAuth: FailedAuthLimiter,
-    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly limiter: GcraLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -123,7 +122,7 @@ export class InboundReceiverService {
   private async assertWithinRate(sourceId: string, tier: Tier): Promise<void> {
     if (!this.config.rateLimitEnabled) return;
     const limit = capacityOf(tier);
-    const result = await failOpen((this.storage as GcraThrottlerStorage).check(`inbound:${sourceId}`, limit, 60_000), this.log);
+    const result = await failOpen(this.limiter.check(`inbound:${sourceId}`, limit, 60_000), this.log);
     if (!result || result.allowed) return;
     const retryAfter = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
     throw new ApiError(

@@ -1,4 +1,3 @@
-import type { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 
 /**
@@ -51,7 +50,8 @@ export interface GcraResult {
   retryAfterMs: number;
 }
 
-export class GcraThrottlerStorage implements ThrottlerStorage {
+/** The rate limiter's store in Redis: every limit of the platform (tiers, routes, budgets) spends from it. */
+export class GcraLimiter {
   constructor(private readonly redis: Redis, private readonly prefix = 'tessera:rl:') {
     this.redis.defineCommand('tesseraGcra', { numberOfKeys: 1, lua: GCRA });
     this.redis.defineCommand('tesseraGcraCounted', { numberOfKeys: 2, lua: GCRA });
@@ -74,16 +74,5 @@ export class GcraThrottlerStorage implements ThrottlerStorage {
   async peek(key: string, limit: number, windowMs: number): Promise<{ retryAfterMs: number; resetMs: number }> {
     const [retryAfterMs, resetMs] = await (this.redis as unknown as GcraCommands).tesseraGcraPeek(this.prefix + key, windowMs / limit, limit);
     return { retryAfterMs, resetMs };
-  }
-
-  /** The @nestjs/throttler storage contract, in its terms: hits used, seconds to reset, blocked or not. */
-  async increment(key: string, ttl: number, limit: number): Promise<{ totalHits: number; timeToExpire: number; isBlocked: boolean; timeToBlockExpire: number }> {
-    const r = await this.check(key, limit, ttl);
-    return {
-      totalHits: limit - r.remaining + (r.allowed ? 0 : 1),
-      timeToExpire: Math.ceil(r.resetMs / 1000),
-      isBlocked: !r.allowed,
-      timeToBlockExpire: Math.ceil(r.retryAfterMs / 1000),
-    };
   }
 }
