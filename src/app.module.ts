@@ -1,7 +1,7 @@
 import type { BullBoardServerAdapter } from '@bull-board/nestjs';
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { ApiExceptionFilter, ApiHeadersMiddleware, createValidationPipe, EnvelopeInterceptor } from '@tessera/common';
+import { ApiExceptionFilter, createValidationPipe, EnvelopeInterceptor } from '@tessera/common';
 import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
 import { InfrastructureModule } from './infrastructure.module';
@@ -36,7 +36,7 @@ import { RequestPipelineInterceptor } from './request-pipeline.interceptor';
 
 /** The API process. */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** `queuesDashboard`: bull-board's server adapter for the HTTP platform (the bootstrap picks it). */
   static forRoot(config: AppConfig, options: { queuesDashboard: new () => BullBoardServerAdapter }): DynamicModule {
     return {
@@ -85,9 +85,5 @@ export class AppModule implements NestModule {
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ApiHeadersMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, AppLogger, assignRequestId, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId } from '@tessera/common';
+import { ApiError, ApiExceptionFilter, apiHeadersProblem, AppLogger, assignRequestId, inRequestContext, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId, RequestLike } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
@@ -19,14 +19,22 @@ import { corsOptions, HSTS_HEADER, securityHeaders } from './security-headers';
 
 /**
  * What every request meets first, before anything else runs: helmet's headers (fixed at boot) and,
- * over HTTPS, HSTS, so that every answer carries them; and its line in the request log.
+ * over HTTPS, HSTS, so that every answer carries them; its line in the request log; its id and the
+ * API-version and NUL checks. When those fail, the answer to send (the envelope, as the filter makes it).
  */
-function frontDoor(logger: AppLogger): (req: IncomingMessage, res: ServerResponse) => void {
+type FrontAnswer = { status: number; headers: Record<string, string>; body: string };
+function frontDoor(app: INestApplication): (req: IncomingMessage, res: ServerResponse) => FrontAnswer | undefined {
   const headers = securityHeaders();
+  const logger = app.get(AppLogger);
+  const filter = app.get(ApiExceptionFilter);
   return (req, res) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     if (isSecureRequest(req)) res.setHeader('Strict-Transport-Security', HSTS_HEADER);
     logger.logRequest(req, res);
+    const problem = apiHeadersProblem(req, res);
+    if (!problem) return undefined;
+    const answer = filter.answer(problem, req as unknown as RequestLike);
+    return { status: answer.status, headers: { ...answer.headers, 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(answer.body) };
   };
 }
 
@@ -257,11 +265,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
     // First, so that every answer has the headers and a log line, the hooks' own 404s included.
-    const front = frontDoor(fastify.get(AppLogger));
+    const front = frontDoor(fastify);
     adapter.getInstance().addHook('onRequest', (req, reply, done) => {
-      front(req.raw, reply.raw);
-      done();
+      const answer = front(req.raw, reply.raw);
+      if (answer) reply.code(answer.status).headers(answer.headers).send(answer.body);
+      else done();
     });
+    // After the body is parsed, so that it holds through the guards, the handler and the filter.
+    adapter.getInstance().addHook('preHandler', (req, _reply, done) => inRequestContext(req.id, done));
     rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
     namedWildcardsOnFastify(fastify);
     app = fastify;
@@ -286,10 +297,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const module = AppModule.forRoot(config, { queuesDashboard: BoardAdapter });
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
     // First, so that every answer has the headers and a log line, the dashboard gate's 404s included.
-    const front = frontDoor(express.get(AppLogger));
+    const front = frontDoor(express);
     express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-      front(req, res);
-      next();
+      const answer = front(req, res);
+      if (answer) res.writeHead(answer.status, answer.headers).end(answer.body);
+      else next();
     });
     rawInboundBodyOnExpress(express);
     // The OAuth provider reads its own bodies: mounted before the JSON parser.
@@ -314,6 +326,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     express.useBodyParser('json', { limit: config.bodyLimitBytes });
     express.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes, type: isMagicLinkForm });
+    // After the body parsers, so that it holds through the guards, the handler and the filter.
+    express.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => inRequestContext(assignRequestId(req), next));
     express.set('trust proxy', isTrustedProxy);
     express.disable('x-powered-by');
     (express.getHttpServer() as Server).on('clientError', answerClientError);

@@ -143,7 +143,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return { status: 409, code: ErrorCode.CONFLICT, message: 'A unique field is already taken.', meta: { errors: uniqueViolationErrors(pg.detail) ?? {} }, headers: {} };
     }
     // Text PostgreSQL cannot store (a NUL character, an invalid byte sequence) that got past the
-    // validation pipe and ApiHeadersMiddleware: the request is wrong, not the server.
+    // validation pipe and apiHeadersProblem: the request is wrong, not the server.
     if (pg?.code === '22021' || pg?.code === '22P05') return this.client(400, 'The request contains characters that cannot be stored.');
     // Errors the HTTP platforms raise before any handler runs (body parsers: malformed JSON, body
     // too large, wrong content type) carry their own 4xx status.

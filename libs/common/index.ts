@@ -10,7 +10,7 @@ export * from './returns.decorator';
 export * from './request-id';
 export * from './http';
 export * from './secrets';
-export * from './api-headers.middleware';
+export * from './api-headers';
 export * from './array-page';
 export * from './last-used-throttle';
 export * from './alias-of.decorator';

@@ -59,7 +59,7 @@ class StrictValidationPipe extends ValidationPipe {
     // PostgreSQL refuses NUL in text and JSON, and jsonb an unpaired surrogate, so no string may
     // carry one into a query: a request would fail with a 500, and a pixel event (stored later, in
     // a batch of many workspaces' events) would fail its whole batch. (The URL is checked by
-    // ApiHeadersMiddleware, and percent-decoding makes no lone surrogate; Node's HTTP parser
+    // apiHeadersProblem, and percent-decoding makes no lone surrogate; Node's HTTP parser
     // refuses NUL in headers, which are Latin-1.)
     const bad = metadata.type === 'body' ? unstorableTextIn(value, metadata.data ?? '') : undefined;
     if (bad !== undefined) throw ApiError.validation({ [bad.path || 'body']: [bad.problem] });

@@ -29,6 +29,8 @@ interface DashboardSession {
  * (once or more), doubled slashes or backslashes, and dot segments.
  */
 export function isQueuesDashboardPath(rawUrl: string): boolean {
+  // Cheap first, as every request asks: a target that spells "queues" nowhere, not even encoded, cannot.
+  if (!rawUrl.includes('%') && !/queues/i.test(rawUrl)) return false;
   // The absolute form: the router strips scheme and authority before matching, so must we.
   let path = rawUrl.split(/[?#]/)[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   for (let i = 0; i < 4; i++) {
