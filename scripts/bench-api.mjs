@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { api, benchEnv, freePort, pin, pinned, startServer, startServices, stopChild as stop, waitFor } from './bench-env.mjs';
+import { api, benchEnv, freePort, pin, pinned, pinServices, startServer, startServices, stopChild as stop, waitFor } from './bench-env.mjs';
 const API_PORT = await freePort();
 const REF_PORT = await freePort();
 
@@ -138,6 +138,8 @@ async function seed(services) {
 }
 
 const services = await startServices();
+// The API (and the reference servers) on core 0 alone; autocannon, PostgreSQL and Redis on core 1.
+pinServices(1);
 const rows = [];
 const extra = [];
 try {
@@ -202,6 +204,7 @@ try {
 
   const processes = [];
   if (!SKIP.has('processes')) {
+    pinServices('0,1');
     for (const adapter of ADAPTERS) {
       for (const n of [1, 2]) {
         const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: String(n) }, API_PORT, { core: null });
@@ -216,7 +219,7 @@ try {
 
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const cell = (r) => `${fmt(r.rps)} (p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ''})`;
-  console.log(`\nbench:api — ${CONNECTIONS} connections, ${DURATION} s per run, server on core 0, autocannon on core 1${pin ? '' : ' (taskset missing: not pinned)'}; GET /api/v1/posts with an API key, ${SMALL.toLocaleString('en-US')} posts\n`);
+  console.log(`\nbench:api — ${CONNECTIONS} connections, ${DURATION} s per run, server on core 0, autocannon, PostgreSQL and Redis on core 1${pin ? '' : ' (taskset missing: not pinned)'}; GET /api/v1/posts with an API key, ${SMALL.toLocaleString('en-US')} posts\n`);
   console.log('| adapter | mode | bare Nest constant route | floor (same SQL through pg, same envelope) | full stack | stack / floor |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from './node-flags.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { startEmbeddedPostgres, runMigrations } = await import(join(root, 'dist/libs/database/index.js'));
@@ -111,9 +112,19 @@ export const pin = spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignor
 /** The command and arguments that run `args` on `core` (null: anywhere). */
 export const pinned = (core, args) => (pin && core !== null ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)]);
 
-/** A server from dist/ on `port`, pinned to `core` (null: unpinned). */
+/**
+ * Moves the embedded PostgreSQL (its postmaster, so the backends it forks later too) and
+ * redis-server to `core`: the API's core is then its own, and runs do not swing with where the
+ * scheduler happened to put a database backend. Services from DATABASE_URL / REDIS_URL are left alone.
+ */
+export function pinServices(core) {
+  if (!pin || process.env.DATABASE_URL || process.env.REDIS_URL) return;
+  spawnSync('sh', ['-c', `for p in $(pgrep -f 'postgres|redis-server'); do taskset -a -p -c ${core} $p >/dev/null; done`], { stdio: 'ignore' });
+}
+
+/** A server from dist/ on `port`, pinned to `core` (null: unpinned), with the flags `npm start` gives Tessera's processes. */
 export function startServer(entry, env, port, { core = 0, nodeArgs = [] } = {}) {
-  const [cmd, args] = pinned(core, [process.execPath, ...nodeArgs, join(root, entry)]);
+  const [cmd, args] = pinned(core, [process.execPath, ...NODE_FLAGS, ...nodeArgs, join(root, entry)]);
   // The IPC channel lets bench:api's memory run ask the server to collect garbage (src/main.ts).
   return spawn(cmd, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 }

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { api, benchEnv, startServices, stopChild as stop } from './bench-env.mjs';
+import { NODE_FLAGS } from './node-flags.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -123,7 +124,7 @@ async function tessera(processes, setup, round) {
   await api(setup.base, 'POST', '/webhooks', { url: `${receiverUrl}/tessera-${processes}`, events: ['post.created'], max_in_flight: IN_FLIGHT * processes }, auth);
 
   const workers = Array.from({ length: processes }, () =>
-    spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(root, 'dist/src/worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...NODE_FLAGS, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), join(root, 'dist/src/worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   try {
     await waitForWorkers('webhooks', 'tessera', processes);
@@ -153,7 +154,7 @@ async function bare(processes, round) {
   const queueName = `bare-${processes}-${round}`;
   const target = `${receiverUrl}/bare-${processes}`;
   const workers = Array.from({ length: processes }, () =>
-    spawn(process.execPath, [join(root, 'scripts/bench-webhooks-bare.mjs'), services.redisUrl, queueName, target, String(IN_FLIGHT)], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...NODE_FLAGS, join(root, 'scripts/bench-webhooks-bare.mjs'), services.redisUrl, queueName, target, String(IN_FLIGHT)], { stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   const queue = new Queue(queueName, { connection: { url: services.redisUrl }, prefix: 'bench' });
   try {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from './node-flags.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.data');
@@ -90,7 +91,7 @@ try {
     children.push(compiler);
   }
   for (const [name, entry] of [['api', 'dist/src/main.js'], ['worker', 'dist/src/worker.js']]) {
-    const args = watch ? ['--watch-path', join(root, 'dist'), join(root, entry)] : [join(root, entry)];
+    const args = [...NODE_FLAGS, ...(watch ? ['--watch-path', join(root, 'dist'), join(root, entry)] : [join(root, entry)])];
     const child = spawn(process.execPath, args, { env, stdio: 'inherit' });
     child.once('exit', (code, signal) => {
       if (!stopping) {
