@@ -45,3 +45,24 @@ describe('Finding 1: credentials in the request line', () => {
     expect(mine[2].url).toBe('/oauth/session/end?id_token_hint=[Redacted]&client_id=c1');
   });
 });
+
+describe('Finding 2: the front door’s answers to an allowed origin', () => {
+  it('a refused API version or a NUL in the URL is answered with the CORS headers, so that the page can read the envelope; a preflight for such a URL is answered as any preflight', async () => {
+    for (const [target, headers, status] of [
+      ['/api/v1/posts', { 'X-Api-Version': '2' }, 400],
+      ['/api/v1/posts?q=%00', {}, 400],
+      ['/api/v1/posts/%00', {}, 404],
+    ] as const) {
+      const res = await t.http().get(target).set({ Origin: ORIGIN, ...headers });
+      expect(res.status, target).toBe(status);
+      expect(res.body).toMatchObject({ success: false, status, data: null, meta: { request_id: res.headers['x-request-id'] } });
+      expect(res.headers['access-control-allow-origin'], target).toBe(ORIGIN);
+      expect(res.headers['access-control-allow-credentials'], target).toBe('true');
+      expect(res.headers['access-control-expose-headers'], target).toContain('X-Request-ID');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      const preflight = await t.http().options(target).set({ Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' });
+      expect(preflight.status, `preflight ${target}`).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(ORIGIN);
+    }
+  });
+});
