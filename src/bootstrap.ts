@@ -15,7 +15,7 @@ import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { OAuthProviderService } from './modules/oauth/oauth-provider.service';
 import { setupOpenApi } from './openapi';
-import { corsOptions, HSTS_HEADER, securityHeaders } from './security-headers';
+import { corsAnswerHeaders, corsOptions, HSTS_HEADER, securityHeaders } from './security-headers';
 
 /**
  * What every request meets first, before anything else runs: helmet's headers (fixed at boot) and,
@@ -298,10 +298,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     const express = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
     // First, so that every answer has the headers and a log line, the dashboard gate's 404s included.
     const front = frontDoor(express);
+    // CORS (app.enableCors, below) runs after this on Express, before it on Fastify: a refusal
+    // here carries its headers, so that an allowed origin's page can read it, and a preflight is
+    // left to it (it answers every OPTIONS), as on Fastify.
+    const cors = config.allowedOrigins.length ? corsOptions(config.allowedOrigins) : undefined;
     express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
       const answer = front(req, res);
-      if (answer) res.writeHead(answer.status, answer.headers).end(answer.body);
-      else next();
+      if (!answer || (cors && req.method === 'OPTIONS')) return next();
+      res.writeHead(answer.status, { ...(cors && corsAnswerHeaders(cors, req.headers.origin)), ...answer.headers }).end(answer.body);
     });
     rawInboundBodyOnExpress(express);
     // The OAuth provider reads its own bodies: mounted before the JSON parser.

@@ -45,6 +45,16 @@ export function corsOptions(origins: string[]) {
 }
 
 /**
+ * The CORS headers of an actual (not preflight) answer to `origin`, as the CORS middleware sets
+ * them with these options: for an answer written before that middleware runs (the Express
+ * bootstrap's front door). Nothing but Vary for an origin that is not allowed.
+ */
+export function corsAnswerHeaders(options: ReturnType<typeof corsOptions>, origin: string | undefined): Record<string, string> {
+  if (origin === undefined || !options.origin.includes(origin)) return { Vary: 'Origin' };
+  return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', 'Access-Control-Expose-Headers': options.exposedHeaders.join(','), Vary: 'Origin' };
+}
+
+/**
  * The headers helmet sets with HELMET_OPTIONS, worked out once at boot. They depend on nothing in
  * the request, and building them per request is what @fastify/helmet does (it calls helmet() and
  * parses the CSP again on every request: 3 % of a list request's CPU in bench:api's profile).

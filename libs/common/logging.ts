@@ -17,6 +17,28 @@ export function inRequestContext(requestId: string, next: () => void): void {
 const UNLOGGED_PATH = '/api/v1/health';
 
 /**
+ * Query parameters that carry a credential: the magic link's token, the SSO callback's code and
+ * state, OpenID Connect's id_token_hint, a client's secret or key. Their values never reach a log line.
+ */
+const SECRET_QUERY_PARAM = /token|code|state|secret|password|key|hint|signature|assertion/i;
+
+/** The request target as logged: every value of a parameter named like a credential is `[Redacted]`. */
+export function loggedUrl(url: string | undefined): string | undefined {
+  const queryAt = url?.indexOf('?') ?? -1;
+  if (queryAt === -1) return url;
+  const query = url!.slice(queryAt + 1).replace(/(^|&)([^&=]*)=[^&]*/g, (pair, sep: string, name: string) => {
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // an undecodable name is judged as it stands
+    }
+    return SECRET_QUERY_PARAM.test(decoded) ? `${sep}${name}=[Redacted]` : pair;
+  });
+  return `${url!.slice(0, queryAt)}?${query}`;
+}
+
+/**
  * The process's logger: JSON lines through pino, and Nest's LoggerService on top of it (every
  * `new Logger(Context)` of the app writes here). Lines written while a request is served carry its
  * `request_id`. Never headers (credentials) nor bodies: what is logged is what the code names, and
@@ -42,8 +64,9 @@ export class AppLogger implements LoggerService {
   logRequest(req: IncomingMessage, res: ServerResponse): void {
     if (!this.logsRequests || req.url === UNLOGGED_PATH) return;
     const started = performance.now();
-    // As received: routers and mounts rewrite req.url on the way.
-    const { method, url } = req;
+    // As received (routers and mounts rewrite req.url on the way), without the credentials a query may carry.
+    const { method } = req;
+    const url = loggedUrl(req.url);
     res.once('close', () => {
       const line = {
         request_id: assignRequestId(req),
