@@ -1,5 +1,6 @@
 import type { HttpAdapterHost } from '@nestjs/core';
-import { describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiExceptionFilter } from './exception.filter';
 
 describe(ApiExceptionFilter.name, () => {
@@ -11,6 +12,19 @@ describe(ApiExceptionFilter.name, () => {
       const { status, body } = sut.answer({ driverError: { code } }, req);
       expect(status, code).toBe(400);
       expect(body).toMatchObject({ success: false, code: 'BAD_REQUEST', data: null });
+    }
+  });
+
+  it('logs an unhandled error by its kind, message, code and stack, never the statement parameters a driver error carries', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const err = Object.assign(new Error('relation "x" does not exist'), { name: 'QueryFailedError', query: 'SELECT $1', parameters: ['alice@example.test', 'sk_live_secret'], driverError: { code: '42P01' } });
+      expect(sut.answer(err, req).status).toBe(500);
+      const [fields] = logged.mock.calls[0] as [Record<string, unknown>];
+      expect(fields.err).toMatchObject({ type: 'QueryFailedError', message: 'relation "x" does not exist', code: '42P01' });
+      expect(JSON.stringify(fields)).not.toMatch(/alice@example|sk_live_secret|SELECT/);
+    } finally {
+      logged.mockRestore();
     }
   });
 });

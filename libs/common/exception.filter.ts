@@ -64,6 +64,16 @@ export class ReplayedResponse extends HttpException {
 }
 
 /**
+ * What of an unhandled error reaches the log: its kind, message, code and stack, never the rest of
+ * its fields (a driver's error carries the statement's parameters: e-mails, tokens, bodies).
+ */
+function loggableError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { type: typeof err, message: String(err) };
+  const code = (err as { code?: unknown; driverError?: { code?: unknown } }).code ?? (err as { driverError?: { code?: unknown } }).driverError?.code;
+  return { type: err.name, message: err.message, ...(code !== undefined && { code: String(code) }), stack: err.stack };
+}
+
+/**
  * The one place a failure becomes an HTTP answer: every error, whoever threw it (our code, Nest,
  * the HTTP platform's body parser, the database driver), leaves in the contract's envelope.
  */
@@ -95,7 +105,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const r = this.render(exception, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
 
     if (r.status >= 500) {
-      this.logger.error({ err: exception, request_id: requestId }, `${r.code}: unhandled error`);
+      this.logger.error({ err: loggableError(exception), request_id: requestId }, `${r.code}: unhandled error`);
     }
     return {
       status: r.status,
