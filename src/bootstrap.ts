@@ -12,6 +12,7 @@ import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } fro
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
 import { AppConfig } from './config/config';
 import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
+import { PIXEL_TRACK_PATH } from './modules/pixel/pixel.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { OAuthProviderService } from './modules/oauth/oauth-provider.service';
 import { setupOpenApi } from './openapi';
@@ -119,12 +120,13 @@ type FastifyRequestLike = WithRawBody & { routeOptions?: { url?: string }; is404
 type FastifyDone = (err: Error | null, body?: unknown) => void;
 
 /**
- * Fastify: the inbound route's body is capped at 256 KB (answered with our 413) and kept as raw
- * bytes as it streams in, before any content-type parser; there, JSON is not parsed (a body that
- * is not valid JSON is still a callback to verify) and any content type is accepted. Every other
- * route parses as before (JSON with Fastify's own parser, any unknown type 415).
+ * Fastify's body parsers. The inbound route's body is capped at 256 KB (answered with our 413) and
+ * kept as raw bytes as it streams in, before any content-type parser; there, JSON is not parsed (a
+ * body that is not valid JSON is still a callback to verify) and any content type is accepted. The
+ * pixel's track route also reads JSON sent as text/plain (a beacon). Every other route parses as
+ * before (JSON with Fastify's own parser, text/plain as a string, any unknown type 415).
  */
-function rawInboundBodyOnFastify(app: NestFastifyApplication, bodyLimit: number): void {
+function bodyParsersOnFastify(app: NestFastifyApplication, bodyLimit: number): void {
   const instance = app.getHttpAdapter().getInstance();
   const isInbound = (req: FastifyRequestLike) => req.routeOptions?.url?.startsWith(INBOUND_PATH_PREFIX) === true;
   instance.addHook('onRoute', (route) => {
@@ -156,6 +158,10 @@ function rawInboundBodyOnFastify(app: NestFastifyApplication, bodyLimit: number)
   // Through Nest, which otherwise registers its own application/json parser at init. Fastify's
   // default parser takes a Buffer as well as a string (its typings say string; Nest passes Buffers too).
   app.useBodyParser<Server>('application/json', { bodyLimit }, (req, body, done) => (isInbound(req) ? done(null, body) : json(req, body as unknown as string, done)));
+  instance.removeContentTypeParser('text/plain');
+  instance.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit }, (req: FastifyRequestLike, body: string | Buffer, done: FastifyDone) =>
+    req.routeOptions?.url === PIXEL_TRACK_PATH ? json(req as never, body as string, done) : done(null, body),
+  );
   instance.addContentTypeParser('*', (req: FastifyRequestLike, payload: Readable, done: FastifyDone) => {
     if (isInbound(req)) readInboundBody(payload, undefined).then((body) => done(null, body), done);
     // What Fastify answers without a catch-all parser: the route's 404, else 415.
@@ -172,6 +178,16 @@ function rawInboundBodyOnFastify(app: NestFastifyApplication, bodyLimit: number)
 function isMagicLinkForm(req: IncomingMessage): boolean {
   const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '').toLowerCase();
   return path === MAGIC_LINK_PATH && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
+/**
+ * Express reads text/plain on one route only, as JSON: the pixel's track route, where a page's
+ * `navigator.sendBeacon(url, JSON.stringify(event))` sends its event as text/plain (a type that
+ * needs no CORS preflight, so the beacon survives the page closing). Elsewhere text/plain is not read.
+ */
+function isPixelBeacon(req: IncomingMessage): boolean {
+  const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '').toLowerCase();
+  return path === PIXEL_TRACK_PATH && /^text\/plain\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
 
 /**
@@ -273,7 +289,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     // After the body is parsed, so that it holds through the guards, the handler and the filter.
     adapter.getInstance().addHook('preHandler', (req, _reply, done) => inRequestContext(req.id, done));
-    rawInboundBodyOnFastify(fastify, config.bodyLimitBytes);
+    bodyParsersOnFastify(fastify, config.bodyLimitBytes);
     namedWildcardsOnFastify(fastify);
     app = fastify;
     // The OAuth provider reads its own bodies: its requests leave Fastify before any parsing.
@@ -330,6 +346,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
     express.useBodyParser('json', { limit: config.bodyLimitBytes });
     express.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes, type: isMagicLinkForm });
+    express.useBodyParser('json', { limit: config.bodyLimitBytes, type: isPixelBeacon });
     // After the body parsers, so that it holds through the guards, the handler and the filter.
     express.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => inRequestContext(assignRequestId(req), next));
     express.set('trust proxy', isTrustedProxy);

@@ -370,6 +370,33 @@ describe('Tracking [POST /pixel/track]', () => {
     const configs = await Promise.all(Array.from({ length: 60 }, () => t.http().get('/api/v1/pixel/config').set('Origin', `https://${host}`)));
     expect(configs.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
   });
+
+  it('a beacon (navigator.sendBeacon: the JSON event as text/plain) is tracked and stored like JSON; bad text is 400 or 422; text/plain is JSON on no other route', async () => {
+    const { a, key, host } = await pixelOn();
+    const beacon = (body: string, headers: Record<string, string> = {}) =>
+      t.http().post('/api/v1/pixel/track').set({ 'Content-Type': 'text/plain;charset=UTF-8', ...headers }).send(body);
+    const res = await beacon(JSON.stringify({ event: 'pageview', url: page(host, '/leaving'), session_id: 'ses_beacon' }), { Origin: `https://${host}` });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ tracked: true });
+    const [row] = await storedCount(a.workspace.id, 1);
+    expect(row).toMatchObject({ event: 'pageview', url: page(host, '/leaving'), session_id: 'ses_beacon' });
+
+    expect((await beacon('{"event":')).status).toBe(400);
+    expect((await beacon('pageview')).status).toBe(400);
+    const invalid = await beacon(JSON.stringify({ key, event: '<script>', url: page(host) }));
+    expect(invalid.status).toBe(422);
+    expect(Object.keys(invalid.body.meta.errors)).toContain('event');
+    expect((await beacon(JSON.stringify({ key, event: 'pageview', url: page(host), referrer: 'y'.repeat(2 * 1024 * 1024) }))).status).toBe(413);
+
+    // Another route does not read text/plain as JSON: a post sent that way is refused, never created.
+    const post = await t.http().post('/api/v1/posts').set(a.auth).set(ws(a)).set('Content-Type', 'text/plain').send(JSON.stringify({ title: 'By beacon', body: 'x' }));
+    expect(post.status).toBeGreaterThanOrEqual(400);
+    expect(post.status).toBeLessThan(500);
+    const posts = await t.http().get('/api/v1/posts').set(a.auth).set(ws(a));
+    expect(posts.body.data).toEqual([]);
+    await sleep(300);
+    expect(await storedEvents(a.workspace.id)).toHaveLength(1);
+  });
 });
 
 describe('Tracking without JavaScript [GET /pixel/track.gif]', () => {

@@ -1,6 +1,6 @@
 import { applyDecorators, Body, Controller, Get, Headers, Options, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiError, ApiErrors, Returns } from '@tessera/common';
 import { NotAudited } from '../audit/audited.decorator';
 import { Public } from '../auth/authenticated.decorator';
@@ -9,6 +9,9 @@ import { PixelKeyQueryDto, TrackEventDto, TrackGifQueryDto } from './dto/pixel.d
 import { hostOf, PAGEVIEW } from './pixel-rules';
 import { PixelConfigDto, presentPixelConfig, TrackedDto } from './pixel.presenter';
 import { PixelService } from './pixel.service';
+
+/** Where pages send events; the bootstrap also reads text/plain there as JSON (navigator.sendBeacon). */
+export const PIXEL_TRACK_PATH = '/api/v1/pixel/track';
 
 /** 1×1 transparent GIF (43 bytes). */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
@@ -56,8 +59,10 @@ export class PixelController {
     summary: 'Track an event',
     description:
       'Answers {tracked: true} once the event is queued (the worker stores it in a batch moments later), or {tracked: false, reason} when the pixel is disabled, ' +
-      'the event’s feature is off, or sampling dropped it. 422 for a bad payload; 503 when the queue cannot take it (nothing was accepted: retry).',
+      'the event’s feature is off, or sampling dropped it. 422 for a bad payload; 503 when the queue cannot take it (nothing was accepted: retry). ' +
+      'The body may also come as text/plain holding the same JSON: what navigator.sendBeacon sends without a CORS preflight.',
   })
+  @ApiConsumes('application/json', 'text/plain')
   @PublicPixelRoute()
   @NotAudited()
   @Returns(TrackedDto, 'Event processed.', { status: 200, errors: [403, 404, 422, 503] })
