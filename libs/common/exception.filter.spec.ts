@@ -27,4 +27,19 @@ describe(ApiExceptionFilter.name, () => {
       logged.mockRestore();
     }
   });
+
+  it('a connection reset is the database (503) while the client is there, and the client leaving (4xx, nothing logged) once its socket is gone', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+      expect(sut.answer(reset, { ...req, socket: { destroyed: false } } as never).status).toBe(503);
+      expect(logged).toHaveBeenCalledTimes(1);
+      const gone = sut.answer(reset, { ...req, raw: { ...req, socket: { destroyed: true } } } as never);
+      expect(gone.status).toBe(400);
+      expect(gone.body).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(logged).toHaveBeenCalledTimes(1);
+    } finally {
+      logged.mockRestore();
+    }
+  });
 });

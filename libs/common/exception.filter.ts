@@ -52,6 +52,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated/i.test(message);
 }
 
+/**
+ * A connection reset while the client's own socket is gone is the client leaving mid-body (Fastify
+ * reports it so), not the database: a 4xx that no one reads, and no error in the log.
+ */
+function clientWentAway(err: unknown, req: RequestLike & { raw?: RequestLike }): Rendered | undefined {
+  const socket = ((req.raw ?? req) as { socket?: { destroyed?: boolean } | null }).socket;
+  if ((err as { code?: unknown } | null)?.code !== 'ECONNRESET' || !socket?.destroyed) return undefined;
+  return { status: 400, code: ErrorCode.BAD_REQUEST, message: 'The client closed the connection before the end of the body.', meta: {}, headers: {} };
+}
+
 /** A stored answer to send again as it was (an idempotent replay): status, body and headers. */
 export class ReplayedResponse extends HttpException {
   constructor(
@@ -102,7 +112,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   answer(exception: unknown, req: RequestLike & { raw?: RequestLike }): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
     const { httpAdapter } = this.adapterHost;
     const requestId = req.id ?? assignRequestId((req.raw ?? req) as never);
-    const r = this.render(exception, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
+    const r = clientWentAway(exception, req) ?? this.render(exception, httpAdapter.getRequestMethod(req), httpAdapter.getRequestUrl(req));
 
     if (r.status >= 500) {
       this.logger.error({ err: loggableError(exception), request_id: requestId }, `${r.code}: unhandled error`);
