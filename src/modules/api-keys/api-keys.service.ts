@@ -129,14 +129,13 @@ export class ApiKeysService {
   }
 
   /** Whether this secret was verified in this process moments ago (no query needed to trust it). */
-  isVerified(secret: string): boolean {
-    return API_KEY_PATTERN.test(secret) && this.cache.has(hashSecret(secret).toString('hex'));
+  isVerified(secret: string, hash: Buffer = hashSecret(secret)): boolean {
+    return API_KEY_PATTERN.test(secret) && this.cache.has(hash.toString('hex'));
   }
 
   /** The active key behind a secret, or null. Cached for a few seconds; revocations reach every process at once. */
-  async verify(secret: string): Promise<VerifiedApiKey | null> {
+  async verify(secret: string, hash: Buffer = hashSecret(secret)): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(secret)) return null;
-    const hash = hashSecret(secret);
     const verified = await this.cache.lookup<VerifiedApiKey>(hash.toString('hex'), async () => {
       const found = await this.repo.findByHash(hash);
       if (!found || found.key.revokedAt) return null;

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiError, clientIp, ErrorCode, header, notePrincipalForLog, RequestLike } from '@tessera/common';
+import { ApiError, clientIp, ErrorCode, hashSecret, header, notePrincipalForLog, RequestLike } from '@tessera/common';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { MfaService } from '../mfa/mfa.service';
@@ -89,17 +89,18 @@ export class AuthGuard implements CanActivate {
       if (cookie !== null) return this.authenticateSessionCookie(req, cookie);
       throw ApiError.unauthorized('Authentication required: send "Authorization: Bearer <token>", or sign in for a session cookie.');
     }
-    const ip = clientIp(req);
+    // An API key's or PAT's hash is what both the cache and the database know it by: made once.
+    const hash = credential.startsWith('sk_') || credential.startsWith(PAT_PREFIX) ? hashSecret(credential) : undefined;
     const needsLookup = credential.startsWith('sk_')
-      ? !this.apiKeys.isVerified(credential)
+      ? !this.apiKeys.isVerified(credential, hash)
       : credential.startsWith(PAT_PREFIX)
-        ? !this.tokens.isVerified(credential)
+        ? !this.tokens.isVerified(credential, hash)
         : OAuthGrantsService.looksLikeAccessToken(credential) && !this.oauth.isVerified(credential);
-    if (needsLookup) await this.failedAuth.assertAllowed(ip);
+    if (needsLookup) await this.failedAuth.assertAllowed(clientIp(req));
     try {
-      return await this.verify(credential);
+      return await this.verify(credential, hash);
     } catch (err) {
-      if (err instanceof ApiError && err.getStatus() === 401) await this.failedAuth.recordFailure(ip);
+      if (err instanceof ApiError && err.getStatus() === 401) await this.failedAuth.recordFailure(clientIp(req));
       throw err;
     }
   }
@@ -121,14 +122,14 @@ export class AuthGuard implements CanActivate {
     return { kind: 'user', userId: session.userId, credentialId: session.id, scopes: ['*'], boundWorkspaceId: session.workspaceId, workspace: null, viaSessionCookie: true };
   }
 
-  private async verify(credential: string): Promise<Principal> {
+  private async verify(credential: string, hash?: Buffer): Promise<Principal> {
     if (credential.startsWith('sk_')) {
-      const key = await this.apiKeys.verify(credential);
+      const key = await this.apiKeys.verify(credential, hash);
       if (!key) throw ApiError.unauthorized('The API key is invalid, expired or revoked.');
       return { kind: 'api_key', userId: null, credentialId: key.id, scopes: key.scopes, boundWorkspaceId: key.workspaceId, workspace: null, rateLimitTier: capTier(key.rateLimitTier, key.workspaceTier), credentialExpiresAt: key.expiresAt };
     }
     if (credential.startsWith(PAT_PREFIX)) {
-      const pat = await this.tokens.verify(credential);
+      const pat = await this.tokens.verify(credential, hash);
       if (!pat) throw ApiError.unauthorized('The personal access token is invalid, expired or revoked.');
       return { kind: 'pat', userId: pat.userId, credentialId: pat.id, scopes: pat.scopes, boundWorkspaceId: pat.workspaceId, workspace: null, credentialExpiresAt: pat.expiresAt };
     }

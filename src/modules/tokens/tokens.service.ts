@@ -80,8 +80,8 @@ export class TokensService {
   }
 
   /** Whether this secret was verified in this process moments ago (no query needed to trust it). */
-  isVerified(secret: string): boolean {
-    return PAT_PATTERN.test(secret) && this.cache.has(hashSecret(secret).toString('hex'));
+  isVerified(secret: string, hash: Buffer = hashSecret(secret)): boolean {
+    return PAT_PATTERN.test(secret) && this.cache.has(hash.toString('hex'));
   }
 
   /** The token's id and expiry when it exists and is not revoked (read from the database), else null. */
@@ -90,9 +90,8 @@ export class TokensService {
     return token && !token.revokedAt ? { id: token.id, expiresAt: token.expiresAt?.getTime() ?? null } : null;
   }
 
-  async verify(secret: string): Promise<VerifiedToken | null> {
+  async verify(secret: string, hash: Buffer = hashSecret(secret)): Promise<VerifiedToken | null> {
     if (!PAT_PATTERN.test(secret)) return null;
-    const hash = hashSecret(secret);
     const verified = await this.cache.lookup<VerifiedToken>(hash.toString('hex'), async () => {
       const t = await this.repo.findByHash(hash);
       return t && !t.revokedAt ? { id: t.id, userId: t.userId, workspaceId: t.workspaceId, scopes: t.scopes, expiresAt: t.expiresAt?.getTime() ?? null } : null;
