@@ -1,11 +1,13 @@
 // npm run bench:api — autocannon on loopback, 50 connections; the server pinned to core 0 and the
-// load generator to core 1 (PostgreSQL and Redis share core 1 with it). For each HTTP platform, in
+// load generator, PostgreSQL and Redis to core 1. For each HTTP platform, in
 // one run: (a) a bare NestJS constant route, (b) the floor — bare Nest sending the posts
 // repository's own statements through `pg` with the same envelope, nothing else — and (c) the full
 // stack (API key, auth, rate limit, metering, envelope, query) on GET /api/v1/posts, in page mode
 // (per_page=25: page + count) and cursor mode (limit=25, no count). Then: cursor-page latency at
 // 1k and at 1M rows, resident memory under load (start, peak, end after GC), and the full stack
-// with 1 and with 2 API processes (unpinned).
+// with 1 and with 2 API processes (unpinned). (b) and (c) alternate over BENCH_ROUNDS rounds
+// (default 3), every server started afresh each round; each cell is the median round, and the
+// table shows the range of stack / floor over the rounds.
 //
 // BENCH_SECONDS (default 10) per run; BENCH_MEMORY_SECONDS (default 30; the issue's figure is 300)
 // for the memory run; BENCH_ADAPTERS=express,fastify; BENCH_SKIP=big,memory,processes to leave parts
@@ -22,6 +24,7 @@ const REF_PORT = await freePort();
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { Client } = createRequire(import.meta.url)('pg');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
 const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'express,fastify').split(',');
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
@@ -146,30 +149,41 @@ try {
   const ws = await seed(services);
   const keyHeader = { authorization: `Bearer ${ws.small.key}` };
   for (const adapter of ADAPTERS) {
-    const ref = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter, FLOOR_DATABASE_URL: services.databaseUrl, FLOOR_WORKSPACE_ID: ws.small.workspaceId }, REF_PORT);
-    await waitFor(`http://127.0.0.1:${REF_PORT}/bare`);
-    log(`${adapter}: bare`);
-    const bare = await measure(`http://127.0.0.1:${REF_PORT}/bare`);
-    log(`${adapter}: floor`);
-    const floorPage = await measure(`http://127.0.0.1:${REF_PORT}/floor?mode=page`);
-    const floorCursor = await measure(`http://127.0.0.1:${REF_PORT}/floor?mode=cursor`);
-    await stop(ref);
+    // Floor and full stack alternate, each server started afresh every round, and each cell is the
+    // median round: on this VM one run of the same build can differ from the next by 20 %.
+    const rounds = [];
+    let bare;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const ref = startServer('dist/scripts/bench-bare.js', { HTTP_ADAPTER: adapter, FLOOR_DATABASE_URL: services.databaseUrl, FLOOR_WORKSPACE_ID: ws.small.workspaceId }, REF_PORT);
+      await waitFor(`http://127.0.0.1:${REF_PORT}/bare`);
+      if (round === 1) {
+        log(`${adapter}: bare`);
+        bare = await measure(`http://127.0.0.1:${REF_PORT}/bare`);
+      }
+      log(`${adapter}: floor (round ${round} of ${ROUNDS})`);
+      const floorPage = await measure(`http://127.0.0.1:${REF_PORT}/floor?mode=page`);
+      const floorCursor = await measure(`http://127.0.0.1:${REF_PORT}/floor?mode=cursor`);
+      await stop(ref);
 
-    const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, API_PORT, { nodeArgs: NODE_ARGS });
-    const base = `http://127.0.0.1:${API_PORT}`;
-    await waitFor(`${base}/api/v1/health`);
-    log(`${adapter}: full stack`);
-    const stackPage = await measure(`${base}/api/v1/posts?per_page=25`, keyHeader);
-    const stackCursor = await measure(`${base}/api/v1/posts?limit=25`, keyHeader);
-    if (!SKIP.has('big')) {
-      const small = await cursorLatency(base, ws.small.key);
-      const big = await cursorLatency(base, ws.big.key);
-      const bigPage = await timed(`${base}/api/v1/posts?per_page=25`, ws.big.key);
-      const smallPage = await timed(`${base}/api/v1/posts?per_page=25`, ws.small.key);
-      extra.push({ adapter, small, big, bigPage, smallPage });
+      const full = startServer('dist/src/main.js', { ...benchEnv(services, adapter), API_PROCESSES: '1' }, API_PORT, { nodeArgs: NODE_ARGS });
+      const base = `http://127.0.0.1:${API_PORT}`;
+      await waitFor(`${base}/api/v1/health`);
+      log(`${adapter}: full stack (round ${round} of ${ROUNDS})`);
+      const stackPage = await measure(`${base}/api/v1/posts?per_page=25`, keyHeader);
+      const stackCursor = await measure(`${base}/api/v1/posts?limit=25`, keyHeader);
+      if (round === ROUNDS && !SKIP.has('big')) {
+        const small = await cursorLatency(base, ws.small.key);
+        const big = await cursorLatency(base, ws.big.key);
+        const bigPage = await timed(`${base}/api/v1/posts?per_page=25`, ws.big.key);
+        const smallPage = await timed(`${base}/api/v1/posts?per_page=25`, ws.small.key);
+        extra.push({ adapter, small, big, bigPage, smallPage });
+      }
+      await stop(full);
+      rounds.push({ floorPage, floorCursor, stackPage, stackCursor });
     }
-    await stop(full);
-    rows.push({ adapter, bare, floorPage, floorCursor, stackPage, stackCursor });
+    const mid = (cell) => [...rounds.map((r) => r[cell])].sort((a, b) => a.rps - b.rps)[Math.floor(rounds.length / 2)];
+    const spread = (stack, floor) => rounds.map((r) => r[stack].rps / r[floor].rps);
+    rows.push({ adapter, bare, floorPage: mid('floorPage'), floorCursor: mid('floorCursor'), stackPage: mid('stackPage'), stackCursor: mid('stackCursor'), pageRatios: spread('stackPage', 'floorPage'), cursorRatios: spread('stackCursor', 'floorCursor') });
   }
 
   let memory = null;
@@ -219,12 +233,13 @@ try {
 
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const cell = (r) => `${fmt(r.rps)} (p99 ${r.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ''})`;
-  console.log(`\nbench:api — ${CONNECTIONS} connections, ${DURATION} s per run, server on core 0, autocannon, PostgreSQL and Redis on core 1${pin ? '' : ' (taskset missing: not pinned)'}; GET /api/v1/posts with an API key, ${SMALL.toLocaleString('en-US')} posts\n`);
+  console.log(`\nbench:api — ${CONNECTIONS} connections, ${DURATION} s per run, median of ${ROUNDS} rounds (floor and stack alternating, servers restarted), server on core 0, autocannon, PostgreSQL and Redis on core 1${pin ? '' : ' (taskset missing: not pinned)'}; GET /api/v1/posts with an API key, ${SMALL.toLocaleString('en-US')} posts\n`);
   console.log('| adapter | mode | bare Nest constant route | floor (same SQL through pg, same envelope) | full stack | stack / floor |');
   console.log('|---|---|---|---|---|---|');
+  const range = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   for (const r of rows) {
-    console.log(`| ${r.adapter} | page (per_page=25) | ${cell(r.bare)} | ${cell(r.floorPage)} | ${cell(r.stackPage)} | ${(r.stackPage.rps / r.floorPage.rps).toFixed(2)} |`);
-    console.log(`| ${r.adapter} | cursor (limit=25) | | ${cell(r.floorCursor)} | ${cell(r.stackCursor)} | ${(r.stackCursor.rps / r.floorCursor.rps).toFixed(2)} |`);
+    console.log(`| ${r.adapter} | page (per_page=25) | ${cell(r.bare)} | ${cell(r.floorPage)} | ${cell(r.stackPage)} | ${(r.stackPage.rps / r.floorPage.rps).toFixed(2)} (rounds ${range(r.pageRatios)}) |`);
+    console.log(`| ${r.adapter} | cursor (limit=25) | | ${cell(r.floorCursor)} | ${cell(r.stackCursor)} | ${(r.stackCursor.rps / r.floorCursor.rps).toFixed(2)} (rounds ${range(r.cursorRatios)}) |`);
   }
   const ex = rows.find((r) => r.adapter === 'express');
   const fa = rows.find((r) => r.adapter === 'fastify');
