@@ -439,16 +439,17 @@ describe('Public route limit', () => {
       const from = { 'X-Forwarded-For': address };
       // The bucket holds 300 and refills one every 200 ms: send until it refuses.
       const started = Date.now();
-      const statuses: number[] = [];
-      while (!statuses.includes(429) && statuses.length < 1000) {
-        statuses.push(...(await Promise.all(Array.from({ length: 50 }, () => track({ key, event: 'pageview', url: page(host) }, from, limited)))).map((r) => r.status));
+      const answers: Awaited<ReturnType<typeof track>>[] = [];
+      while (!answers.some((r) => r.status === 429) && answers.length < 1000) {
+        answers.push(...(await Promise.all(Array.from({ length: 50 }, () => track({ key, event: 'pageview', url: page(host) }, from, limited)))));
       }
+      const statuses = answers.map((r) => r.status);
       const accepted = statuses.filter((s) => s === 200).length;
       expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
       expect(accepted).toBeGreaterThanOrEqual(300);
       expect(accepted).toBeLessThanOrEqual(300 + Math.ceil((Date.now() - started) / 200) + 1);
-      const over = await track({ key, event: 'pageview', url: page(host) }, from, limited);
-      expect(over.status).toBe(429);
+      // The refusal itself (a request sent after it could find the one request refilled every 200 ms).
+      const over = answers.find((r) => r.status === 429)!;
       expect(over.body).toMatchObject({ code: 'RATE_LIMITED', meta: { limit: 300 } });
       expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
       // Another address, and the configuration route, have their own buckets.
