@@ -170,25 +170,20 @@ function bodyParsersOnFastify(app: NestFastifyApplication, bodyLimit: number): v
   });
 }
 
-/**
- * Express reads HTML form bodies on one route only: the magic link's, whose page posts a form
- * (routed as Express routes it: any case, a trailing slash). Every other route takes JSON alone.
- * (Fastify parses forms on every route, with Nest's default parser; a DTO refuses what it does not name.)
- */
-function isMagicLinkForm(req: IncomingMessage): boolean {
-  const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '').toLowerCase();
-  return path === MAGIC_LINK_PATH && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+/** Whether a request is for `path` (as Express routes it: any case, a trailing slash) with a body of `type`. */
+function isBodyOn(req: IncomingMessage, path: string, type: RegExp): boolean {
+  return (req.url ?? '').split('?')[0].replace(/\/+$/, '').toLowerCase() === path && type.test(req.headers['content-type'] ?? '');
 }
 
 /**
- * Express reads text/plain on one route only, as JSON: the pixel's track route, where a page's
- * `navigator.sendBeacon(url, JSON.stringify(event))` sends its event as text/plain (a type that
- * needs no CORS preflight, so the beacon survives the page closing). Elsewhere text/plain is not read.
+ * The bodies Express reads besides JSON, each on one route only. HTML forms on the magic link's
+ * route, whose page posts a form. JSON sent as text/plain on the pixel's track route, where a page's
+ * `navigator.sendBeacon(url, JSON.stringify(event))` sends it so (a type that needs no CORS
+ * preflight, so the beacon survives the page closing). (Fastify parses forms on every route, with
+ * Nest's default parser; a DTO refuses what it does not name.)
  */
-function isPixelBeacon(req: IncomingMessage): boolean {
-  const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '').toLowerCase();
-  return path === PIXEL_TRACK_PATH && /^text\/plain\s*(;|$)/i.test(req.headers['content-type'] ?? '');
-}
+const isMagicLinkForm = (req: IncomingMessage) => isBodyOn(req, MAGIC_LINK_PATH, /^application\/x-www-form-urlencoded\s*(;|$)/i);
+const isPixelBeacon = (req: IncomingMessage) => isBodyOn(req, PIXEL_TRACK_PATH, /^text\/plain\s*(;|$)/i);
 
 /**
  * Controllers write a wildcard as Express's router (path-to-regexp) reads it, named and last:
