@@ -29,8 +29,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        // The worker's named statements are webhook delivery batches: the plan cache serves them.
-        InfrastructureModule.forRoot({ ...config, database: { ...config.database, genericPlans: true } }),
+        InfrastructureModule.forRoot(config),
         ...bullModules(config.redisUrl, [Queues.maintenance, Queues.mail, Queues.metering]),
         AuditModule,
         AuthModule,

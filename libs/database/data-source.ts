@@ -47,12 +47,6 @@ export interface PoolSettings {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
-  /**
-   * How named statements are planned (see dataSourceOptions): per execution for the API's
-   * tenant-filtered reads (the default), or with PostgreSQL's plan cache for the worker's batch
-   * statements, which no tenant's size skews and whose planning was a quarter of their cost.
-   */
-  genericPlans?: boolean;
 }
 
 export const DEFAULT_POOL: PoolSettings = { max: 20, acquireTimeoutMs: 5_000, statementTimeoutMs: 15_000, lockTimeoutMs: 5_000, idleInTransactionTimeoutMs: 30_000 };
@@ -81,8 +75,10 @@ export function dataSourceOptions(url: string, pool: PoolSettings = DEFAULT_POOL
       // orders of magnitude, so PostgreSQL's generic plan (chosen after five executions, costed for
       // an average tenant) can scan a million rows of one tenant to count another's thousand: plan
       // each execution for its own parameters; the parse is still saved. (Unnamed statements, all
-      // of TypeORM's, are planned per execution whatever this says.)
-      options: pool.genericPlans ? '-c plan_cache_mode=auto' : PLAN_OPTIONS,
+      // of TypeORM's, are planned per execution whatever this says.) The worker's batch statements
+      // too: a generic plan made while a table was small (a fresh database, the worker's first
+      // minutes) kept scanning it whole once it had grown, five times slower until autovacuum ran.
+      options: PLAN_OPTIONS,
     },
   } as DataSourceOptions;
 }

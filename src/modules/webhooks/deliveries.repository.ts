@@ -190,18 +190,27 @@ export class DeliveriesRepository {
     if (records.length === 0) return [];
     const rows = await this.db.rows<{ id: string; endpoint_id: string; previous: number }>({
       name: 'webhook_deliveries_record_successes',
+      // Every delivery row is reached by its primary key, whatever PostgreSQL's statistics say:
+      // the open/ended test is written `NOT IN ('success', 'failed')`, which the partial index of
+      // open deliveries cannot serve, and the endpoint test is on `target`, which no index of
+      // webhook_deliveries can serve. Written `status IN ('pending', 'retrying') AND endpoint_id =
+      // ANY (…)`, the planner took those indexes whenever its statistics were older than a burst
+      // (a quiet table analyzed, then 20,000 deliveries queued): every batch then read the whole
+      // backlog, 12 to 20 ms a batch at 20,000 open instead of under 1.
       text: `WITH input AS MATERIALIZED (
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int[]) AS i(delivery_id, attempt_id, status_code, response_body, duration_ms)
+       ), target AS MATERIALIZED (
+         SELECT i.*, wd.endpoint_id FROM input i JOIN webhook_deliveries wd ON wd.id = i.delivery_id
        ), old AS MATERIALIZED (
          SELECT s.endpoint_id AS id, s.consecutive_failures AS previous FROM webhook_endpoint_stats s
-          WHERE s.endpoint_id IN (SELECT wd.endpoint_id FROM webhook_deliveries wd JOIN input i ON i.delivery_id = wd.id)
+          WHERE s.endpoint_id IN (SELECT t.endpoint_id FROM target t)
           ORDER BY s.endpoint_id FOR NO KEY UPDATE
        ), d AS (
          -- The array is a subquery run once, whole, before the first delivery row is locked: every
          -- counters row is held by then. (A deleted endpoint has none, and its deliveries are gone too.)
-         UPDATE webhook_deliveries wd SET status = 'success', attempts = wd.attempts + 1, next_retry_at = NULL, last_status_code = i.status_code,
+         UPDATE webhook_deliveries wd SET status = 'success', attempts = wd.attempts + 1, next_retry_at = NULL, last_status_code = t.status_code,
                 last_error = NULL, updated_at = now(), completed_at = now()
-           FROM input i WHERE wd.id = i.delivery_id AND wd.status IN ('pending', 'retrying') AND wd.endpoint_id = ANY ((SELECT array_agg(id) FROM old)::text[])
+           FROM target t WHERE wd.id = t.delivery_id AND wd.status NOT IN ('success', 'failed') AND t.endpoint_id = ANY ((SELECT array_agg(id) FROM old)::text[])
          RETURNING wd.id, wd.attempts, wd.endpoint_id
        ), a AS (
          INSERT INTO webhook_attempts (id, delivery_id, attempt, status_code, response_body, duration_ms, error)

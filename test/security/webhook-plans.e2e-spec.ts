@@ -1,0 +1,114 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveriesRepository } from '../../src/modules/webhooks/deliveries.repository';
+import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
+import { eventually, registerAccount, sleep } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp } from '../utils/app';
+import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+
+// The worker records each batch of successful deliveries in one statement. What that statement
+// costs must follow the batch, not the backlog. It did not: PostgreSQL planned it from statistics
+// older than the burst (a quiet table, analyzed; then 20,000 deliveries queued at once) and read
+// every open delivery through the partial index of open deliveries, for every batch of twenty. On
+// a fresh database it was worse: the worker's generic plan, made while the table was empty, read
+// the whole table per batch until autovacuum ran (bench:webhooks' first round at a sixth of the
+// others). PostgreSQL's own counters of rows read (pg_stat_user_tables) tell the two apart.
+
+let stack: IsolatedStack;
+let t: TestApp;
+let worker: INestApplicationContext;
+let observer: Client;
+const query = async (sql: string, params?: unknown[]): Promise<any[]> => (await observer.query(sql, params)).rows;
+
+beforeAll(async () => {
+  stack = await isolatedStack();
+  t = await startTestApp(stack.env);
+  worker = await startTestWorker(stack.env);
+  // The worker's relay and its recovery sweep stay out of it: the sweep reads every open delivery
+  // (every 30 s), which would count in the rows read below. The test calls the repository itself.
+  await worker.get(OutboxRelay).beforeApplicationShutdown();
+  observer = new Client({ connectionString: stack.env.DATABASE_URL });
+  await observer.connect();
+});
+afterAll(async () => {
+  await observer?.end();
+  await worker?.close();
+  await t?.close();
+  await stack?.drop();
+});
+
+/** Rows of webhook_deliveries read so far, by sequential and index scans, as PostgreSQL last published it. */
+async function rowsRead(): Promise<number> {
+  await observer.query('SELECT pg_stat_clear_snapshot()');
+  const [r] = await query(`SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`);
+  return Number(r.n);
+}
+
+/** Waits until the counters stop moving (backends publish theirs about once a second when idle). */
+async function settledRowsRead(): Promise<number> {
+  let last = await rowsRead();
+  for (let i = 0; i < 20; i++) {
+    await sleep(1200);
+    const now = await rowsRead();
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
+describe('Recording a batch of successes reads the batch, not the backlog', () => {
+  let endpointId: string;
+  let ws: string;
+  /** `n` deliveries of already relayed events (the relay and the queue never see them), numbered from `from`. */
+  const deliveries = (from: number, n: number, status: string) =>
+    query(
+      `WITH e AS (INSERT INTO events (id, workspace_id, type, data, published_at) SELECT 'evt_plan' || g, $1, 'post.created', '{}', now() FROM generate_series($3::int, $3::int + $4::int - 1) g RETURNING id)
+       INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, status) SELECT 'whd_plan' || substr(e.id, 9), $1, $2, e.id, 'post.created', $5 FROM e`,
+      [ws, endpointId, from, n, status],
+    );
+  const record = (ids: string[]) =>
+    worker.get(DeliveriesRepository).recordSuccesses(ids.map((deliveryId) => ({ deliveryId, statusCode: 200, responseBody: 'ok', durationMs: 3, error: null, attempt: 1 })));
+
+  /** Records five batches of 20 open deliveries numbered from `from`; answers the delivery rows read meanwhile. */
+  async function fiveBatchesFrom(from: number): Promise<number> {
+    const before = await settledRowsRead();
+    const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 20 }, (_, i) => `whd_plan${from + b * 20 + i}`));
+    for (const batch of batches) expect((await record(batch)).filter((o) => o !== null)).toHaveLength(20);
+    // Every delivery of the five batches ended as a success, with its one attempt.
+    const [ended] = await query(
+      `SELECT count(*)::int AS n FROM webhook_deliveries d WHERE d.id = ANY($1) AND d.status = 'success' AND d.attempts = 1 AND EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = d.id)`,
+      [batches.flat()],
+    );
+    expect(ended.n).toBe(100);
+    // The rows read arrive once the worker's connection publishes them.
+    expect(await eventually(async () => (await rowsRead()) - before >= 100, 20_000)).toBe(true);
+    return (await settledRowsRead()) - before;
+  }
+
+  beforeAll(async () => {
+    const a = await registerAccount(t);
+    const res = await t.http().post('/api/v1/webhooks').set(a.auth).set({ 'X-Workspace-ID': a.workspace.id }).send({ url: 'https://hooks.example.com/in', events: ['post.*'] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    endpointId = res.body.data.id;
+    ws = a.workspace.id;
+  });
+
+  it('on a fresh database: the statement first ran on a near-empty table, which then grew by 20,000 open deliveries', async () => {
+    // Often enough for PostgreSQL to weigh a generic plan (after five executions), on the
+    // worker's own connection.
+    await deliveries(1, 10, 'pending');
+    for (let i = 1; i <= 8; i++) expect(await record([`whd_plan${i}`])).toEqual([{ previousFailures: 0 }]);
+    await deliveries(100_000, 20_000, 'pending');
+    // 100 deliveries, each reached by its primary key twice: a few hundred rows at most.
+    expect(await fiveBatchesFrom(100_000)).toBeLessThan(2_000);
+  }, 120_000);
+
+  it('after a quiet table was analyzed: a burst of 20,000 more open deliveries', async () => {
+    await deliveries(200_000, 5_000, 'success');
+    await query('ANALYZE webhook_deliveries');
+    await deliveries(300_000, 20_000, 'pending');
+    // Through the index of open deliveries, the five batches read the whole backlog (20,210 rows).
+    expect(await fiveBatchesFrom(300_000)).toBeLessThan(2_000);
+  }, 120_000);
+});
