@@ -275,10 +275,17 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       frameworkErrors: answerRouterError,
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
-    // First, so that every answer has the headers and a log line, the hooks' own 404s included.
+    // First of all, before Fastify's own request hooks (the adapter's CORS hook answers preflights
+    // in one of them): every answer has the headers, an id and a log line. A refusal is sent by
+    // the first hook of ours, after CORS, so that it carries CORS headers as on Express.
     const front = frontDoor(fastify);
+    const refusals = new WeakMap<IncomingMessage, FrontAnswer>();
+    adapter.getInstance().server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const answer = front(req, res);
+      if (answer) refusals.set(req, answer);
+    });
     adapter.getInstance().addHook('onRequest', (req, reply, done) => {
-      const answer = front(req.raw, reply.raw);
+      const answer = refusals.get(req.raw);
       if (answer) reply.code(answer.status).headers(answer.headers).send(answer.body);
       else done();
     });

@@ -282,6 +282,9 @@ describe('CSRF: state-changing requests made with the session cookie', () => {
       const preflight = await app.http().options('/api/v1/posts').set('Origin', 'https://app.example.test').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'x-csrf-token,content-type');
       expect(preflight.status).toBeLessThan(300);
       expect(preflight.headers['access-control-allow-headers']?.toLowerCase()).toContain('x-csrf-token');
+      // A preflight is a response like any other: its request id and the security headers.
+      expect(preflight.headers['x-request-id']).toMatch(/^req_/);
+      expect(preflight.headers['x-content-type-options']).toBe('nosniff');
       const foreign = await app.http().options('/api/v1/posts').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
       expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
