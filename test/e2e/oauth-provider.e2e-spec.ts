@@ -698,6 +698,59 @@ describe('Account recovery and the hourly purge', () => {
     expect(formsOf(page.html).some((f) => f.action.endsWith('/login'))).toBe(true);
   });
 
+  it('a password reset ends a sign-in waiting at the consent page: its consent is refused and no code is issued', async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    // Whoever knew the password signed in on the provider's page and stopped at the consent page.
+    const thief = new Browser(t.url);
+    let page = await thief.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    page = await thief.submit(page, '/login', { email: user.user.email, password: user.password });
+    expect(formsOf(page.html).some((f) => f.action.endsWith('/confirm'))).toBe(true);
+
+    await t.http().post('/api/v1/auth/password/forgot').send({ email: user.user.email });
+    const token = await resetTokenFor(t, user.user.email);
+    expect((await t.http().post('/api/v1/auth/password/reset').send({ token, password: 'a brand new password' })).status).toBe(200);
+
+    // The consent it sends now is refused, and the page no longer offers one.
+    const landed = await thief.submit(page, '/confirm', { workspace: user.workspace.id });
+    expect(landed.status).toBe(401);
+    expect(landed.location).toBeNull();
+    expect(landed.html).toContain('signed out');
+    const reloaded = await thief.follow(page.url);
+    expect(reloaded.status).toBeGreaterThanOrEqual(400);
+    expect(formsOf(reloaded.html).some((f) => f.action.endsWith('/confirm'))).toBe(false);
+    const db = new Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM oauth_grants WHERE user_id = $1`, [user.user.id]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('a sign-in through the Tessera session of the browser ends at the consent page when that session is signed out everywhere', async () => {
+    const user = await registerAccount(t);
+    const config = await discover(t, app);
+    const browser = new Browser(t.url);
+    // Signed in to Tessera in this browser (session cookie): the provider goes straight on to consent.
+    const login = await t.http().post('/api/v1/auth/login').send({ email: user.user.email, password: user.password, session: true });
+    expect(login.status).toBe(200);
+    for (const line of login.headers['set-cookie'] as unknown as string[]) (browser as unknown as { store(l: string, p: string): void }).store(line, '/');
+    const page = await browser.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+    expect(formsOf(page.html).some((f) => f.action.endsWith('/confirm'))).toBe(true);
+
+    // Signed out everywhere (from another device, with the account's token).
+    expect((await t.http().delete('/api/v1/me/sessions').set(user.auth)).status).toBeLessThan(300);
+    // The consent page, shown again, says so; the consent sent from the page as it was is refused too.
+    const shown = await browser.follow(page.url);
+    expect(shown.status).toBe(401);
+    expect(formsOf(shown.html).some((f) => f.action.endsWith('/confirm'))).toBe(false);
+    const landed = await browser.submit(page, '/confirm', { workspace: user.workspace.id });
+    expect(landed.status).toBeGreaterThanOrEqual(400);
+    expect(landed.location).toBeNull();
+  });
+
   it('forgets tokens and grants a day after they expired', async () => {
     const user = await registerAccount(t);
     const { tokens } = await authorizeAndExchange(t, app, user, 'openid posts:read');

@@ -21,6 +21,9 @@ const AUTHORIZATION_PATH = '/auth';
 /** The consent page lists at most this many of the user's workspaces (by name). */
 const WORKSPACES_SHOWN = 100;
 
+/** How the account signed in for an authorization, kept with it (sealed in Redis) until its consent. */
+type SignedInWith = { via: 'password'; stamp: string } | { via: 'session' };
+
 /** An answer that is a page: a status and a message for the person in front of the browser. */
 class PageError extends Error {
   constructor(
@@ -126,6 +129,26 @@ export class OAuthInteractions {
   }
 
   /**
+   * The sign-in a consent rests on must still hold when the page is shown and when it is sent:
+   * made with a password, the account's password is still that one; made through the browser's
+   * Tessera session (or the provider's own sign-in, which counts only with one), that session is
+   * still live. A password reset or change, or "sign out everywhere", between the sign-in and the
+   * consent used to leave whoever had signed in up to the interaction's 10 minutes to consent.
+   */
+  private async assertStillSignedIn(ctx: KoaContext, provider: Provider, details: InteractionDetails): Promise<void> {
+    const accountId = details.session?.accountId;
+    const how = details.lastSubmission?.signedInWith as SignedInWith | undefined;
+    const holds = !accountId
+      ? false
+      : how?.via === 'password'
+        ? how.stamp !== '' && how.stamp === (await this.users.passwordStamp(accountId))
+        : (await this.signIn.fromSession(ctx.req as unknown as RequestLike)) === accountId;
+    if (holds) return;
+    await (await provider.Session.get(ctx)).destroy();
+    throw new PageError(401, 'Signed out', 'You were signed out since you signed in here (the password was changed, or every session was ended). Go back to the app and start again.');
+  }
+
+  /**
    * The provider keeps its own sign-in of a browser (a session in Redis, a day) from one
    * authorization request to the next. It counts only while this browser's Tessera session of the
    * same account is live and bound to no workspace: a password typed on the sign-in page signs in
@@ -171,10 +194,13 @@ export class OAuthInteractions {
       // moment of this page, so a sign-in of days ago must not pass for one.
       const fresh = details.prompt.reasons.some((reason) => reason === 'login_prompt' || reason === 'max_age');
       const userId = fresh ? null : await this.signIn.fromSession(ctx.req as unknown as RequestLike);
-      if (userId) return this.redirect(ctx, await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: userId, remember: false } }, { mergeWithLastSubmission: false }));
+      if (userId) return this.redirect(ctx, await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: userId, remember: false }, signedInWith: { via: 'session' } satisfies SignedInWith }, { mergeWithLastSubmission: false }));
       return send(ctx, 200, await this.loginHtml(provider, details));
     }
-    if (details.prompt.name === 'consent') return send(ctx, 200, await this.consentHtml(provider, details));
+    if (details.prompt.name === 'consent') {
+      await this.assertStillSignedIn(ctx, provider, details);
+      return send(ctx, 200, await this.consentHtml(provider, details));
+    }
     throw new PageError(400, 'Unsupported request', 'This app asked for a step this server does not offer.');
   }
 
@@ -251,12 +277,14 @@ export class OAuthInteractions {
             : 'The e-mail or password is wrong.';
       return send(ctx, 401, await this.loginHtml(provider, details, { email, error, codeError: refused !== 'credentials' }));
     }
-    const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId, remember: false } }, { mergeWithLastSubmission: false });
+    const signedInWith: SignedInWith = { via: 'password', stamp: (await this.users.passwordStamp(accountId)) ?? '' };
+    const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId, remember: false }, signedInWith }, { mergeWithLastSubmission: false });
     this.redirect(ctx, to);
   }
 
   private async confirm(ctx: KoaContext, provider: Provider, details: InteractionDetails, form: URLSearchParams): Promise<void> {
     if (details.prompt.name !== 'consent' || !details.session) throw new PageError(400, 'Not a consent', 'This request is not waiting for your consent. Go back to the app and start again.');
+    await this.assertStillSignedIn(ctx, provider, details);
     const accountId = details.session.accountId;
     const workspace = form.get('workspace') ?? '';
     const access = workspace ? await this.workspaces.resolveAccess(workspace, accountId) : null;

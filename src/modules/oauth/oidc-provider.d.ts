@@ -102,6 +102,8 @@ declare module 'oidc-provider' {
     prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
     params: Record<string, unknown>;
     session?: { accountId: string; uid: string };
+    /** What the previous step of this authorization submitted (its interactionResult), extra keys included. */
+    lastSubmission?: Record<string, unknown>;
     grantId?: string;
     returnTo: string;
     exp: number;
@@ -119,7 +121,7 @@ declare module 'oidc-provider' {
   }
 
   export type InteractionResult =
-    | { login: { accountId: string; remember?: boolean } }
+    | { login: { accountId: string; remember?: boolean }; [kept: string]: unknown }
     | { consent: { grantId: string } }
     | { error: string; error_description?: string };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ApiError, newId } from '@tessera/common';
 import { isUniqueViolation } from '@tessera/database';
@@ -97,6 +98,16 @@ export class UsersService {
   /** The account has just shown it reads its address (a token mailed to it came back). */
   async markEmailVerified(id: string): Promise<void> {
     await this.users.update(id, { emailVerifiedAt: new Date() });
+  }
+
+  /**
+   * A digest of the account's stored password hash (never the hash itself): it changes whenever
+   * the password is set, so a sign-in can tell later whether the password it used still holds.
+   * Null when the account is gone.
+   */
+  async passwordStamp(id: string): Promise<string | null> {
+    const hash = await this.users.getPasswordHash(id);
+    return hash === null ? null : createHash('sha256').update(hash).digest('base64url');
   }
 
   async setPassword(id: string, newPassword: string): Promise<void> {
