@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@tessera/common';
 import { Database } from '@tessera/database';
+import { FAILING_THRESHOLD } from './delivery-policy';
 import type { SignatureScheme } from './signing';
 import type { DeliveryStatus } from './webhook-delivery.entity';
 
@@ -179,15 +180,19 @@ export class DeliveriesRepository {
    * Successful attempts of many deliveries in ONE statement (no transaction round trips, so each
    * endpoint's counters row is locked only while the statement runs): the attempt rows, the
    * deliveries ended as success, and each endpoint's counters moved once by its number of
-   * successes. Counter rows are locked first, in id order, then deliveries: the order of an
+   * successes; for an endpoint whose announced failing streak (FAILING_THRESHOLD failures or more)
+   * this batch ends, its webhook.endpoint.recovered event, in the same commit (written after it, a
+   * worker dying in between lost it). Counter rows are locked first, in id order, then deliveries: the order of an
    * endpoint's DELETE (its counters row, then its deliveries, by cascade) and of a failed
    * attempt's transaction, so none of them deadlocks with a batch, nor two batches.
    * Answers in the order of `records`: null for a delivery no longer open (nothing written for
    * it), else the consecutive failures its endpoint had before this batch (given with the first
-   * success of each endpoint only, so a streak's end is announced once; 0 on the others).
+   * success of each endpoint only, so that the streak's end is audited once; 0 on the others).
    */
-  async recordSuccesses(records: ReadonlyArray<AttemptRecord & { statusCode: number }>): Promise<Array<{ previousFailures: number } | null>> {
+  async recordSuccesses(records: ReadonlyArray<AttemptRecord & { statusCode: number; endpointId: string }>): Promise<Array<{ previousFailures: number } | null>> {
     if (records.length === 0) return [];
+    // One id ready for each endpoint's webhook.endpoint.recovered, written only if its streak ends here.
+    const endpoints = [...new Set(records.map((r) => r.endpointId))];
     const rows = await this.db.rows<{ id: string; endpoint_id: string; previous: number }>({
       name: 'webhook_deliveries_record_successes',
       // Every delivery row is reached by its primary key, whatever PostgreSQL's statistics say:
@@ -220,6 +225,12 @@ export class DeliveriesRepository {
        ), w AS (
          UPDATE webhook_endpoint_stats s SET success_count = s.success_count + per.n, consecutive_failures = 0, failing_since = NULL, last_delivery_at = now()
            FROM per JOIN old ON old.id = per.endpoint_id WHERE s.endpoint_id = per.endpoint_id RETURNING s.endpoint_id AS id, old.previous
+       ), recovered AS (
+         -- The end of an announced failing streak, committed with the success that ends it.
+         INSERT INTO events (id, workspace_id, type, data)
+         SELECT r.event_id, e.workspace_id, 'webhook.endpoint.recovered', jsonb_build_object('endpoint_id', e.id, 'url', e.url, 'failures_before', w.previous)
+           FROM w JOIN unnest($6::text[], $7::text[]) AS r(endpoint_id, event_id) ON r.endpoint_id = w.id JOIN webhook_endpoints e ON e.id = w.id
+          WHERE w.previous >= $8
        )
        SELECT d.id, d.endpoint_id, w.previous FROM d JOIN w ON w.id = d.endpoint_id`,
       values: [
@@ -228,6 +239,9 @@ export class DeliveriesRepository {
         records.map((r) => r.statusCode),
         records.map((r) => r.responseBody),
         records.map((r) => r.durationMs),
+        endpoints,
+        endpoints.map(() => newId('evt')),
+        FAILING_THRESHOLD,
       ],
     });
     const byId = new Map(rows.map((r) => [r.id, r]));

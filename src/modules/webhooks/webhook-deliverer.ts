@@ -64,9 +64,9 @@ export class WebhookDeliverer {
     // The common case, a success on an endpoint that was not failing: one statement per batch of them.
     if (ctx.endpoint.consecutiveFailures < FAILING_THRESHOLD && judgeAttempt(res, ctx.attempts + 1, this.config.webhooks.retrySchedule).kind === 'success') {
       const recorded = await this.successes.submit({ deliveryId: ctx.id, endpointId: ctx.endpoint.id, attempt: ctx.attempts + 1, statusCode: res.statusCode!, responseBody: res.body, durationMs: res.durationMs, error: null });
-      // Failures that crossed the threshold meanwhile (another attempt, after this one's load):
-      // the streak this success ends was announced, so its end is too.
-      if (recorded && recorded.previousFailures >= FAILING_THRESHOLD) await this.announceRecovery(ctx, recorded.previousFailures);
+      // Failures that crossed the threshold meanwhile (another attempt, after this one's load): the
+      // streak this success ends was announced, so its end is too (the event, by the statement).
+      if (recorded && recorded.previousFailures >= FAILING_THRESHOLD) this.auditRecovery(ctx, recorded.previousFailures);
       return { kind: 'ended' };
     }
     const announced: Announcement[] = [];
@@ -140,9 +140,8 @@ export class WebhookDeliverer {
     return outcome;
   }
 
-  private async announceRecovery(ctx: DeliveryContext, failuresBefore: number): Promise<void> {
+  private auditRecovery(ctx: DeliveryContext, failuresBefore: number): void {
     const data = { endpoint_id: ctx.endpoint.id, url: ctx.endpoint.url, failures_before: failuresBefore };
-    await this.repo.transaction(() => this.outbox.write({ workspaceId: ctx.workspaceId, type: 'webhook.endpoint.recovered', data }));
     this.audit.record({ workspaceId: ctx.workspaceId, actorType: 'system', actorId: null, action: 'webhook.endpoint.recovered', targetType: 'webhook_endpoint', targetId: ctx.endpoint.id, metadata: data });
   }
 }

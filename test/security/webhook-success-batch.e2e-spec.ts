@@ -7,7 +7,10 @@ import { eventually, registerAccount, sleep } from '../factories/accounts';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
 
-// The worker records each batch of successful deliveries in one statement. What that statement
+// The worker records each batch of successful deliveries in one statement (DeliveriesRepository.
+// recordSuccesses), called here directly, with no HTTP in between.
+//
+// What that statement
 // costs must follow the batch, not the backlog. It did not: PostgreSQL planned it from statistics
 // older than the burst (a quiet table, analyzed; then 20,000 deliveries queued at once) and read
 // every open delivery through the partial index of open deliveries, for every batch of twenty. On
@@ -68,7 +71,7 @@ describe('Recording a batch of successes reads the batch, not the backlog', () =
       [ws, endpointId, from, n, status],
     );
   const record = (ids: string[]) =>
-    worker.get(DeliveriesRepository).recordSuccesses(ids.map((deliveryId) => ({ deliveryId, statusCode: 200, responseBody: 'ok', durationMs: 3, error: null, attempt: 1 })));
+    worker.get(DeliveriesRepository).recordSuccesses(ids.map((deliveryId) => ({ deliveryId, endpointId, statusCode: 200, responseBody: 'ok', durationMs: 3, error: null, attempt: 1 })));
 
   /** Records five batches of 20 open deliveries numbered from `from`; answers the delivery rows read meanwhile. */
   async function fiveBatchesFrom(from: number): Promise<number> {
@@ -111,4 +114,34 @@ describe('Recording a batch of successes reads the batch, not the backlog', () =
     // Through the index of open deliveries, the five batches read the whole backlog (20,210 rows).
     expect(await fiveBatchesFrom(300_000)).toBeLessThan(2_000);
   }, 120_000);
+});
+
+describe('A success that ends an announced failing streak', () => {
+  it('is announced (webhook.endpoint.recovered) by the statement that records it, in the same commit, once per endpoint', async () => {
+    const a = await registerAccount(t);
+    const res = await t.http().post('/api/v1/webhooks').set(a.auth).set({ 'X-Workspace-ID': a.workspace.id }).send({ url: 'https://hooks.example.com/streak', events: ['post.*'] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const endpointId: string = res.body.data.id;
+    await query(
+      `WITH e AS (INSERT INTO events (id, workspace_id, type, data, published_at) SELECT 'evt_strk' || g || $2, $1, 'post.created', '{}', now() FROM generate_series(1, 3) g RETURNING id)
+       INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, status) SELECT 'whd_' || substr(e.id, 5), $1, $3, e.id, 'post.created', 'retrying' FROM e`,
+      [a.workspace.id, endpointId.slice(-8), endpointId],
+    );
+    // Six failures in a row were announced (webhook.delivery.failing at the fourth).
+    await query(`UPDATE webhook_endpoint_stats SET consecutive_failures = 6, failing_since = now() - interval '1 hour' WHERE endpoint_id = $1`, [endpointId]);
+    const ids = [1, 2, 3].map((g) => `whd_strk${g}${endpointId.slice(-8)}`);
+    const out = await worker.get(DeliveriesRepository).recordSuccesses(ids.map((deliveryId) => ({ deliveryId, endpointId, statusCode: 200, responseBody: 'ok', durationMs: 3, error: null, attempt: 1 })));
+    // Said to the caller once (for its audit row), with the streak it ended.
+    expect(out).toEqual([{ previousFailures: 6 }, { previousFailures: 0 }, { previousFailures: 0 }]);
+    // Already in the outbox when the call returns: no second write that a dying worker could skip.
+    const events = await query(`SELECT workspace_id, data FROM events WHERE type = 'webhook.endpoint.recovered' AND data->>'endpoint_id' = $1`, [endpointId]);
+    expect(events).toEqual([{ workspace_id: a.workspace.id, data: { endpoint_id: endpointId, url: 'https://hooks.example.com/streak', failures_before: 6 } }]);
+    const [stats] = await query(`SELECT consecutive_failures, failing_since FROM webhook_endpoint_stats WHERE endpoint_id = $1`, [endpointId]);
+    expect(stats).toEqual({ consecutive_failures: 0, failing_since: null });
+
+    // The next success has no streak to end: nothing more is announced.
+    await query(`UPDATE webhook_deliveries SET status = 'retrying' WHERE id = $1`, [ids[0]]);
+    expect(await worker.get(DeliveriesRepository).recordSuccesses([{ deliveryId: ids[0], endpointId, statusCode: 200, responseBody: 'ok', durationMs: 3, error: null, attempt: 2 }])).toEqual([{ previousFailures: 0 }]);
+    expect(await query(`SELECT 1 FROM events WHERE type = 'webhook.endpoint.recovered' AND data->>'endpoint_id' = $1`, [endpointId])).toHaveLength(1);
+  });
 });
