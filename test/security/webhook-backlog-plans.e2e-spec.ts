@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveriesRepository } from '../../src/modules/webhooks/deliveries.repository';
+import { DeliveryProcessor } from '../../src/modules/webhooks/delivery.processor';
 import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
 import { Account, registerAccount, sleep } from '../factories/accounts';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
@@ -13,7 +14,8 @@ import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
 // a burst, or ones that count a backlog of retries as overdue work) and counts the rows PostgreSQL
 // itself says it read (pg_stat_user_tables), as webhook-plans.e2e-spec.ts does. Before the fixes:
 // the recovery sweep read the whole table every 30 s, each lookup of one open delivery read every
-// open delivery, and a delivery log filtered on pending read every workspace's backlog.
+// open delivery, a delivery log filtered on pending read every workspace's backlog, and retention
+// read whole tables for each batch of 5,000 rows it deleted.
 
 let stack: IsolatedStack;
 let t: TestApp;
@@ -41,7 +43,7 @@ afterAll(async () => {
   await stack?.drop();
 });
 
-const TABLES = ['webhook_deliveries', 'webhook_attempts', 'events'] as const;
+const TABLES = ['webhook_deliveries', 'webhook_attempts', 'events', 'inbound_messages'] as const;
 type Table = (typeof TABLES)[number];
 
 /** Rows read so far per table, by sequential and index scans, as PostgreSQL last published it. */
@@ -226,4 +228,40 @@ describe('The recovery sweep reads the open deliveries, never the ended ones', (
   afterAll(async () => {
     await query(`DELETE FROM events WHERE workspace_id = $1`, [ws]);
   });
+});
+
+describe('Retention reads what it deletes', () => {
+  let ws: string;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    const a = await registerAccount(t);
+    ws = a.workspace.id;
+    endpoint = await endpointOf(a);
+    // 90,000 delivered within the retention (30 days), and 10,000 past it: two batches of 5,000.
+    await deliveries(ws, endpoint, 'ret', 100_000, 90_000, 'success', { age: '1 day', withAttempts: true });
+    await deliveries(ws, endpoint, 'ret', 200_000, 10_000, 'success', { age: '40 days', withAttempts: true });
+    // The same for the message ids of an inbound source.
+    await query(`INSERT INTO inbound_sources (id, workspace_id, name, scheme, secret_sealed) VALUES ('src_ret', $1, 'retention', 'stripe', 'unused')`, [ws]);
+    await query(
+      `INSERT INTO inbound_messages (id, source_id, workspace_id, message_id, received_at)
+       SELECT 'inm_ret' || g, 'src_ret', $1, 'msg_' || g, now() - CASE WHEN g < 10000 THEN interval '40 days' ELSE interval '1 day' END FROM generate_series(0, 99_999) g`,
+      [ws],
+    );
+    await query('VACUUM ANALYZE webhook_deliveries, webhook_attempts, events, inbound_messages');
+  }, 120_000);
+
+  it('an hourly purge of 10,000 deliveries and messages reads about as many rows of each table, not the tables', async () => {
+    const { result, read } = await measured(() => worker.get(DeliveryProcessor).purge());
+    // Each batch read the whole attempts and inbound messages tables (hash semi-joins), and the
+    // whole deliveries table twice (a hash join for the attempts, an anti-join for the events):
+    // 210,013 attempts, 205,002 messages and 490,003 deliveries read (now 20,000, 20,000, 30,000).
+    expect(read.webhook_attempts, JSON.stringify(read)).toBeLessThan(30_000);
+    expect(read.webhook_deliveries, JSON.stringify(read)).toBeLessThan(40_000);
+    expect(read.events, JSON.stringify(read)).toBeLessThan(30_000);
+    expect(read.inbound_messages, JSON.stringify(read)).toBeLessThan(30_000);
+    expect(result).toEqual({ attempts: 10_000, deliveries: 10_000, events: 10_000, inboundMessages: 10_000 });
+    const [left] = await query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1`, [endpoint]);
+    expect(left.n).toBe(90_000);
+  }, 120_000);
 });
