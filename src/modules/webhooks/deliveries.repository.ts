@@ -59,6 +59,12 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+/** An open delivery the recovery sweep found overdue; the last of a page is where the next one starts. */
+export interface OverdueDelivery {
+  endpointId: string;
+  id: string;
+}
+
 /** The endpoint's counters after an attempt was counted. */
 export interface EndpointCounters {
   id: string;
@@ -258,7 +264,8 @@ export class DeliveriesRepository {
   /**
    * Locks the counters of the delivery's endpoint, then the delivery if it is open, and returns its
    * attempts so far; null when it already ended (or is gone). Counters first, as recordSuccesses
-   * and an endpoint's DELETE lock them. In a transaction.
+   * and an endpoint's DELETE lock them. In a transaction. (The delivery is one entry of the index
+   * of open deliveries, keyed (endpoint_id, id): never a scan of the others.)
    */
   async lockOpen(deliveryId: string, endpointId: string): Promise<{ attempts: number } | null> {
     const rows = await this.db.query<Array<{ attempts: number }>>(
@@ -290,12 +297,16 @@ export class DeliveriesRepository {
     );
   }
 
-  /** Ends an open delivery without an attempt (its endpoint is disabled); false when it was not open. */
-  async endWithoutAttempt(deliveryId: string, reason: string): Promise<boolean> {
+  /**
+   * Ends an open delivery without an attempt (its endpoint is disabled); false when it was not open.
+   * The endpoint makes it one entry of the index of open deliveries: by id alone, PostgreSQL could
+   * walk that whole index (every workspace's open deliveries) to find it.
+   */
+  async endWithoutAttempt(deliveryId: string, endpointId: string, reason: string): Promise<boolean> {
     const rows = updated(await this.db.query<[Array<{ id: string }>, number]>(
-      `UPDATE webhook_deliveries SET status = 'failed', next_retry_at = NULL, last_error = $2, updated_at = now(), completed_at = now()
-        WHERE id = $1 AND status IN ('pending', 'retrying') RETURNING id`,
-      [deliveryId, reason],
+      `UPDATE webhook_deliveries SET status = 'failed', next_retry_at = NULL, last_error = $3, updated_at = now(), completed_at = now()
+        WHERE id = $1 AND endpoint_id = $2 AND status IN ('pending', 'retrying') RETURNING id`,
+      [deliveryId, endpointId, reason],
     ));
     return rows.length === 1;
   }
@@ -331,40 +342,56 @@ export class DeliveriesRepository {
 
   /**
    * Open deliveries that should have been attempted a while ago and may have no job (the worker or
-   * Redis died between the relay's commit and its enqueue, or Redis lost the job).
+   * Redis died between the relay's commit and its enqueue, or Redis lost the job), `limit` at a
+   * time after `after`, in (endpoint_id, id) order: the order of the index of open deliveries,
+   * which no other index has, so the sweep reads open deliveries only, whatever the statistics
+   * say. In id order, PostgreSQL walked the primary key through every ended delivery whenever it
+   * expected many open ones to be overdue (a backlog of retries not yet due, or statistics taken
+   * during a burst): the whole table, every 30 s, in every worker.
    */
-  async overdue(olderThanSeconds: number, limit: number, afterId = ''): Promise<string[]> {
-    const rows = await this.db.query<Array<{ id: string }>>(
-      `SELECT id FROM webhook_deliveries
-        WHERE status IN ('pending', 'retrying') AND COALESCE(next_retry_at, updated_at) < now() - make_interval(secs => $1) AND id > $3
-        ORDER BY id LIMIT $2`,
-      [olderThanSeconds, limit, afterId],
+  async overdue(olderThanSeconds: number, limit: number, after: OverdueDelivery = { endpointId: '', id: '' }): Promise<OverdueDelivery[]> {
+    const rows = await this.db.query<Array<{ endpoint_id: string; id: string }>>(
+      `SELECT endpoint_id, id FROM webhook_deliveries
+        WHERE status IN ('pending', 'retrying') AND COALESCE(next_retry_at, updated_at) < now() - make_interval(secs => $1) AND (endpoint_id, id) > ($3, $4)
+        ORDER BY endpoint_id, id LIMIT $2`,
+      [olderThanSeconds, limit, after.endpointId, after.id],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ endpointId: r.endpoint_id, id: r.id }));
   }
 
-  /** Retention, one batch: attempts, then ended deliveries, then relayed events nothing refers to, older than the cutoff. Rows removed. */
+  /**
+   * Retention, one batch: attempts, then ended deliveries, then relayed events nothing refers to,
+   * older than the cutoff. Rows removed. A batch reads what it deletes, whatever the tables hold:
+   * - each DELETE takes its batch as an array of ids, made first, and reaches every row by its
+   *   primary key. Written `id IN (SELECT … LIMIT $2)`, the batch was a semi-join, which
+   *   PostgreSQL ran as a hash join over a sequential scan of the whole table: every batch of
+   *   5,000 read every attempt (and every inbound message) kept, 1,365,000 rows at that size;
+   * - whether an attempt's delivery has ended, and whether an event still has deliveries, is one
+   *   probe by key per row: `OFFSET 0` keeps each test a subplan. As joins, PostgreSQL hashed the
+   *   whole deliveries table for each batch.
+   */
   async purgeBatch(before: Date, batch: number): Promise<{ attempts: number; deliveries: number; events: number; inboundMessages: number }> {
     const count = async (sql: string) => (await this.db.query<Array<{ n: number }>>(sql, [before, batch]))[0]?.n ?? 0;
     // Only what has ended: an open delivery keeps its attempts however old. The status is checked
     // again on the row being deleted, so a replay that reopened it a moment ago keeps it.
     const attempts = await count(
-      `WITH gone AS (DELETE FROM webhook_attempts WHERE id IN (
-         SELECT a.id FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-          WHERE a.created_at < $1 AND d.status IN ('success', 'failed') LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM webhook_attempts WHERE id = ANY (ARRAY(
+         SELECT a.id FROM webhook_attempts a WHERE a.created_at < $1
+            AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = a.delivery_id AND d.status IN ('success', 'failed') OFFSET 0) LIMIT $2)) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
     );
     const deliveries = await count(
-      `WITH gone AS (DELETE FROM webhook_deliveries WHERE status IN ('success', 'failed') AND id IN (
-         SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status IN ('success', 'failed') LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM webhook_deliveries WHERE status IN ('success', 'failed') AND id = ANY (ARRAY(
+         SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status IN ('success', 'failed') LIMIT $2)) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
     const events = await count(
-      `WITH gone AS (DELETE FROM events WHERE id IN (
+      `WITH gone AS (DELETE FROM events WHERE id = ANY (ARRAY(
          SELECT e.id FROM events e WHERE e.published_at IS NOT NULL AND e.published_at < $1
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id OFFSET 0) LIMIT $2)) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
     // Provider message ids outlive any provider's retry window (Stripe's is 3 days) at the same retention.
     const inboundMessages = await count(
-      `WITH gone AS (DELETE FROM inbound_messages WHERE id IN (SELECT id FROM inbound_messages WHERE received_at < $1 LIMIT $2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM inbound_messages WHERE id = ANY (ARRAY(SELECT id FROM inbound_messages WHERE received_at < $1 LIMIT $2)) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
     );
     return { attempts, deliveries, events, inboundMessages };
   }

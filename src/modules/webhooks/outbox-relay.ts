@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
 import { APP_CONFIG, AppConfig } from '../../config/config';
-import { DeliveriesRepository, RelayEndpointRow } from './deliveries.repository';
+import { DeliveriesRepository, OverdueDelivery, RelayEndpointRow } from './deliveries.repository';
 import { recipients } from './delivery-policy';
 import { DeliveryQueue } from './delivery-queue';
 
@@ -33,7 +33,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running: Promise<void> | null = null;
   private again = false;
   private timers: NodeJS.Timeout[] = [];
-  private sweepCursor = '';
+  /** Where the sweep's next page starts (none: from the first open delivery). */
+  private sweepCursor: OverdueDelivery | undefined;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -115,10 +116,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async sweep(graceSeconds = SWEEP_GRACE_S): Promise<number> {
     if (this.stopped) return 0;
     try {
-      const ids = await this.repo.overdue(graceSeconds, SWEEP_LIMIT, this.sweepCursor);
-      this.sweepCursor = ids.length === SWEEP_LIMIT ? ids[ids.length - 1] : '';
-      await this.queue.enqueue(ids, 1);
-      return ids.length;
+      const due = await this.repo.overdue(graceSeconds, SWEEP_LIMIT, this.sweepCursor);
+      this.sweepCursor = due.length === SWEEP_LIMIT ? due[due.length - 1] : undefined;
+      await this.queue.enqueue(due.map((d) => d.id), 1);
+      return due.length;
     } catch (err) {
       this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook recovery sweep failed');
       return 0;

@@ -56,7 +56,7 @@ export class WebhookDeliverer {
   /** Ends an open delivery of an endpoint that is disabled: no request, and a replay can queue it again. */
   async endForInactiveEndpoint(ctx: DeliveryContext): Promise<void> {
     const why = ctx.endpoint.disabledReason ? `endpoint disabled: ${ctx.endpoint.disabledReason}` : 'endpoint disabled';
-    await this.repo.endWithoutAttempt(ctx.id, `not attempted: ${why}`);
+    await this.repo.endWithoutAttempt(ctx.id, ctx.endpoint.id, `not attempted: ${why}`);
   }
 
   /** Records an answer (or its absence) and says what becomes of the delivery. */
