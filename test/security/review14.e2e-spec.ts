@@ -1,0 +1,77 @@
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registerAccount } from '../factories/accounts';
+import { enableTotp } from '../factories/mfa';
+import { authorizationRequest, Browser, discover, formsOf, IssuerApp, registerClient, RegisteredClient, startIssuerApp } from '../factories/oauth';
+import { startTestApp, TestApp } from '../utils/app';
+
+// The adversarial review of three changes: the Fastify front door on the server's request event,
+// the OAuth consent that requires the sign-in to still hold, and webhook.endpoint.recovered
+// written by the statement that records a batch of successes (its test is in
+// webhook-success-batch, beside that statement's others). Each test reproduces what the reviewer
+// broke, and passes since it was fixed. Run on both HTTP platforms (HTTP_ADAPTER).
+
+const ORIGIN = 'https://app.example';
+let t: IssuerApp;
+let app: RegisteredClient;
+let db: Client;
+beforeAll(async () => {
+  // A lock wait of the sign-in below outlives the default 5 s on a loaded machine.
+  t = await startIssuerApp({ ALLOWED_ORIGINS: ORIGIN, DATABASE_LOCK_TIMEOUT_MS: '60000' });
+  app = await registerClient(t, await registerAccount(t));
+  db = new Client({ connectionString: inject('databaseUrl') });
+  await db.connect();
+});
+afterAll(async () => {
+  await db?.end();
+  await t?.close();
+});
+
+/** Waits until a statement of the app on `table` waits for a row lock (pg_stat_activity says so). */
+async function waitsForLockOn(table: string): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, [`%${table}%`]);
+    if (rows.length) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('Finding 1: the sign-in a consent rests on is the password that was checked', () => {
+  it('a password changed while a sign-in on the provider page is checked (its second factor) ends that sign-in at consent: no grant, no code [POST /oauth/interaction/{uid}/login]', async () => {
+    const user = await registerAccount(t);
+    const { recoveryCodes } = await enableTotp(t, user);
+    const config = await discover(t, app);
+    const thief = new Browser(t.url);
+    const signIn = await thief.follow((await authorizationRequest(config, app.redirectUri, 'openid posts:read')).url.href);
+
+    // The recovery code's row is busy (held here, as a slow database would): the sign-in waits
+    // there, its password already checked against the hash of the moment.
+    const holder = new Client({ connectionString: inject('databaseUrl') });
+    await holder.connect();
+    let owner: TestApp | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM recovery_codes WHERE user_id = $1 FOR UPDATE', [user.user.id]);
+      const signingIn = thief.submit(signIn, '/login', { email: user.user.email, password: user.password, code: recoveryCodes[0] });
+      await waitsForLockOn('recovery_codes');
+      // Meanwhile the owner changes the password, on another API process (of the same public URL:
+      // the setting is process-wide here).
+      owner = await startTestApp({ PUBLIC_URL: t.url });
+      const changed = await owner.http().patch('/api/v1/me').set(user.auth).send({ current_password: user.password, password: 'the owner changed it' });
+      expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+      await holder.query('ROLLBACK');
+
+      // The password the sign-in rests on is no longer the account's: the consent page is not
+      // shown (no form, so no consent can be sent), and no grant or code exists.
+      const consentPage = await signingIn;
+      expect(consentPage.status).toBe(401);
+      expect(consentPage.html).toContain('signed out');
+      expect(formsOf(consentPage.html).some((f) => f.action.endsWith('/confirm'))).toBe(false);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM oauth_grants WHERE user_id = $1`, [user.user.id]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await holder.end();
+      await owner?.close();
+    }
+  });
+});
