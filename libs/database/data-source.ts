@@ -16,6 +16,7 @@ import { OAuthProvider1765400000000 } from './migrations/1765400000000-oauth-pro
 import { SsoConnections1765400100000 } from './migrations/1765400100000-sso-connections';
 import { EmailVerified1765400200000 } from './migrations/1765400200000-email-verified';
 import { SeoReportsPixel1765100000000 } from './migrations/1765100000000-seo-reports-pixel';
+import { EventsNotifyOnRows1765600000000 } from './migrations/1765600000000-events-notify-on-rows';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -36,6 +37,7 @@ export const migrations = [
   SsoConnections1765400100000,
   EmailVerified1765400200000,
   SeoReportsPixel1765100000000,
+  EventsNotifyOnRows1765600000000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */
