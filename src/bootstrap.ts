@@ -358,7 +358,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   }
   app.useLogger(app.get(AppLogger));
   // First-party pages on other origins (ALLOWED_ORIGINS) call the API with the session cookie.
-  if (config.allowedOrigins.length) app.enableCors(corsOptions(config.allowedOrigins));
+  // The OAuth provider answers CORS itself (to its browser apps' origins): left to it. On Express
+  // it answers before CORS runs; on Fastify CORS runs in the adapter's first hooks, before the
+  // provider is handed the request, and its headers made the provider skip its own.
+  if (config.allowedOrigins.length) {
+    const cors = corsOptions(config.allowedOrigins);
+    app.enableCors((req: { url?: string }, callback: (err: null, options: typeof cors | { origin: false }) => void) => callback(null, oauthTarget(req.url ?? '') ? { origin: false } : cors));
+  }
   // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1);
   // the MCP server speaks MCP at /mcp, where MCP clients are pointed (its gateway stays under /api/v1/mcp).
   app.setGlobalPrefix('api/v1', {

@@ -75,3 +75,32 @@ describe('Finding 1: the sign-in a consent rests on is the password that was che
     }
   });
 });
+
+describe('Finding 3: the OAuth provider answers CORS itself, with ALLOWED_ORIGINS set, on both platforms', () => {
+  it("a browser app on its own origin reads the provider's discovery, keys and token answers (its preflight too); a first-party page's origin is not the app's [POST /oauth/token]", async () => {
+    const spa = await registerClient(t, await registerAccount(t), { type: 'public', name: 'Browser App', redirect_uris: ['https://spa.example/callback'] });
+    const exchange = (origin: string) =>
+      t.http().post('/oauth/token').set('Origin', origin).type('form').send({ grant_type: 'authorization_code', code: 'not-a-code', client_id: spa.id, redirect_uri: spa.redirectUri, code_verifier: 'v'.repeat(43) });
+
+    const token = await exchange('https://spa.example');
+    expect(token.status).toBe(400);
+    expect(token.body.error).toBe('invalid_grant');
+    expect(token.headers['access-control-allow-origin']).toBe('https://spa.example');
+    const preflight = await t.http().options('/oauth/token').set({ Origin: 'https://spa.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://spa.example');
+    for (const path of ['/oauth/.well-known/openid-configuration', '/oauth/jwks']) {
+      const res = await t.http().get(path).set('Origin', 'https://spa.example');
+      expect(res.status, path).toBe(200);
+      expect(res.headers['access-control-allow-origin'], path).toBe('https://spa.example');
+    }
+    // ALLOWED_ORIGINS are the API's own pages, not this app's: the provider refuses them, uncredentialed.
+    const firstParty = await exchange(ORIGIN);
+    expect(firstParty.status).toBe(400);
+    expect(firstParty.body.error).toBe('invalid_request');
+    expect(firstParty.headers['access-control-allow-origin']).toBeUndefined();
+    expect(firstParty.headers['access-control-allow-credentials']).toBeUndefined();
+    // The API itself still answers those pages with CORS.
+    expect((await t.http().get('/api/v1/me').set('Origin', ORIGIN)).headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+});
