@@ -104,3 +104,15 @@ describe('Finding 3: the OAuth provider answers CORS itself, with ALLOWED_ORIGIN
     expect((await t.http().get('/api/v1/me').set('Origin', ORIGIN)).headers['access-control-allow-origin']).toBe(ORIGIN);
   });
 });
+
+describe('Finding 4: an OPTIONS request that is not a full preflight, with ALLOWED_ORIGINS set', () => {
+  it('is answered as on Express (204 with the headers of every answer), never a text 400 outside the envelope [OPTIONS /api/v1/posts]', async () => {
+    for (const headers of [{}, { Origin: ORIGIN }, { 'Access-Control-Request-Method': 'POST' }, { Origin: ORIGIN, 'X-Api-Version': '2' }]) {
+      const res = await t.http().options('/api/v1/posts').set(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(204);
+      expect(res.text).toBe('');
+      expect(res.headers['x-request-id']).toMatch(/^req_/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
