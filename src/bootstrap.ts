@@ -273,6 +273,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       logger: false,
       clientErrorHandler: answerClientError,
       frameworkErrors: answerRouterError,
+      // A request on a connection still open while the server closes is served, as on Express;
+      // Fastify's own answer was a 503 outside the envelope (no meta.request_id, no Retry-After).
+      return503OnClosing: false,
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
     // First of all, before Fastify's own request hooks (the adapter's CORS hook answers preflights

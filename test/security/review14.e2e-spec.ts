@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerAccount } from '../factories/accounts';
@@ -113,6 +114,47 @@ describe('Finding 4: an OPTIONS request that is not a full preflight, with ALLOW
       expect(res.text).toBe('');
       expect(res.headers['x-request-id']).toMatch(/^req_/);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
+
+describe('Finding 5: a request on a live connection while the API shuts down', () => {
+  it('is answered in the envelope, with its X-Request-ID in meta, as on Express: not with Fastify\'s own 503 body', async () => {
+    const closing = await startTestApp({ PUBLIC_URL: t.url });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const { hostname, port } = new URL(closing.url);
+    const send = (method: string, path: string, body?: (req: ReturnType<typeof httpRequest>) => void) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: hostname, port, method, path, agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+        });
+        req.on('error', reject);
+        if (body) body(req);
+        else req.end();
+      });
+    try {
+      // A sign-in whose body is still on its way keeps the connection busy while shutdown begins.
+      const received = new Promise((resolve) => closing.app.getHttpServer().once('request', resolve));
+      let finish!: () => void;
+      const first = send('POST', '/api/v1/auth/login', (req) => {
+        req.write('{');
+        finish = () => req.end('}');
+      });
+      await received;
+      const closed = closing.close();
+      while (closing.app.getHttpServer().listening) await new Promise((resolve) => setTimeout(resolve, 10));
+      finish();
+      expect((await first).status).toBe(422);
+      // The next request on that connection.
+      const next = await send('GET', '/api/v1/health');
+      const body = JSON.parse(next.text);
+      expect(body).toMatchObject({ success: true, status: 200, meta: { request_id: next.headers['x-request-id'] } });
+      expect(next.status).toBe(200);
+      agent.destroy();
+      await closed;
+    } finally {
+      agent.destroy();
     }
   });
 });
