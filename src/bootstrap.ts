@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, ApiExceptionFilter, apiHeadersProblem, AppLogger, assignRequestId, inRequestContext, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId, RequestLike } from '@tessera/common';
+import { API_VERSION, ApiError, ApiExceptionFilter, apiHeadersProblem, AppLogger, assignRequestId, inRequestContext, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId, RequestLike } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
@@ -39,11 +39,15 @@ function frontDoor(app: INestApplication): (req: IncomingMessage, res: ServerRes
   };
 }
 
+/** The front door's fixed headers as raw header lines, for what is answered on the socket itself. */
+const RAW_SOCKET_HEADERS = [...securityHeaders(), ['X-Api-Version', API_VERSION] as const].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+
 /**
  * A request Node's HTTP parser refuses before any framework sees it (headers past its 16 KiB
  * limit, malformed syntax, a NUL in a header) is answered by Node with an empty body; this
- * answers it in the contract's envelope instead, on the raw socket. Node's own rules otherwise:
- * nothing on a dead socket or mid-response, 408 without a body for a request that timed out.
+ * answers it in the contract's envelope instead, on the raw socket, with the headers of every
+ * answer. Node's own rules otherwise: nothing on a dead socket or mid-response, 408 without a
+ * body for a request that timed out.
  */
 function answerClientError(err: Error & { code?: string }, socket: Socket): void {
   const inResponse = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
@@ -63,7 +67,7 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
   const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: requestId, timestamp: new Date().toISOString() } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+      `${RAW_SOCKET_HEADERS}X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerAccount } from '../factories/accounts';
@@ -155,6 +156,33 @@ describe('Finding 5: a request on a live connection while the API shuts down', (
       await closed;
     } finally {
       agent.destroy();
+    }
+  });
+});
+
+describe('Finding 6: what Node’s HTTP parser refuses, answered on the raw socket', () => {
+  it('carries the security headers and X-Api-Version of every answer, and one X-Request-ID, the one in meta', async () => {
+    const { port } = new URL(t.url);
+    const rawAnswer = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+        let answer = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => (answer += chunk)).on('error', reject).on('close', () => resolve(answer));
+      });
+    for (const [request, status] of [
+      [`GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['GET api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ] as const) {
+      const [head, body] = (await rawAnswer(request)).split('\r\n\r\n');
+      const lines = head.split('\r\n');
+      expect(lines[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      const values = (name: string) => lines.filter((l) => l.toLowerCase().startsWith(`${name}:`)).map((l) => l.slice(name.length + 1).trim());
+      expect(values('x-request-id')).toEqual([JSON.parse(body).meta.request_id]);
+      expect(values('x-content-type-options')).toEqual(['nosniff']);
+      expect(values('x-frame-options')).toEqual(['DENY']);
+      expect(values('content-security-policy')[0]).toContain("default-src 'self'");
+      expect(values('x-api-version')).toEqual(['1']);
     }
   });
 });
