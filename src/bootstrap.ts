@@ -205,15 +205,19 @@ function namedWildcardsOnFastify(app: NestFastifyApplication): void {
 /**
  * Fastify's router refuses some URLs before any route runs: a path segment past maxParamLength
  * (414 by default) or one that does not decode (400). Answered in the envelope; an over-long
- * segment is no id this API issued, so it is a 404 like any id of the wrong shape.
+ * segment is no id this API issued, so it is a 404 like any id of the wrong shape. No hook runs
+ * for it, CORS's included: an allowed origin gets its headers here, as from Express's front door.
  */
-function answerRouterError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const [status, code, message] =
-    err.code === 'FST_ERR_BAD_URL' ? [400, ErrorCode.BAD_REQUEST, 'The request URL is not valid.'] : [404, ErrorCode.NOT_FOUND, 'Resource not found.'];
-  const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: req.id, timestamp: new Date().toISOString() } });
-  reply.header('X-Request-ID', req.id);
-  reply.header('Content-Type', 'application/json; charset=utf-8');
-  reply.code(status).send(body);
+function answerRouterError(cors: ReturnType<typeof corsOptions> | undefined) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    const [status, code, message] =
+      err.code === 'FST_ERR_BAD_URL' ? [400, ErrorCode.BAD_REQUEST, 'The request URL is not valid.'] : [404, ErrorCode.NOT_FOUND, 'Resource not found.'];
+    const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: req.id, timestamp: new Date().toISOString() } });
+    if (cors) reply.headers(corsAnswerHeaders(cors, req.headers.origin));
+    reply.header('X-Request-ID', req.id);
+    reply.header('Content-Type', 'application/json; charset=utf-8');
+    reply.code(status).send(body);
+  };
 }
 
 /** Where the OAuth provider (a Koa app) is mounted. */
@@ -276,7 +280,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       genReqId: (req: Parameters<typeof assignRequestId>[0]) => assignRequestId(req),
       logger: false,
       clientErrorHandler: answerClientError,
-      frameworkErrors: answerRouterError,
+      frameworkErrors: answerRouterError(config.allowedOrigins.length ? corsOptions(config.allowedOrigins) : undefined),
       // A request on a connection still open while the server closes is served, as on Express;
       // Fastify's own answer was a 503 outside the envelope (no meta.request_id, no Retry-After).
       return503OnClosing: false,

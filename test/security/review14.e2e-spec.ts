@@ -186,3 +186,18 @@ describe('Finding 6: what Node’s HTTP parser refuses, answered on the raw sock
     }
   });
 });
+
+describe('Finding 7: a URL the router refuses, asked by an allowed origin', () => {
+  it('is answered with the CORS headers, like every other refusal, so that the page can read the envelope [GET /api/v1/posts/{id}]', async () => {
+    // Undecodable (400), and a segment past the router's length limit (404 on Fastify, whose router refuses it).
+    for (const target of ['/api/v1/posts/%zz', `/api/v1/posts/${'a'.repeat(600)}`]) {
+      const res = await t.http().get(target).set('Origin', ORIGIN);
+      expect(res.status, target).toBeGreaterThanOrEqual(400);
+      expect(res.status, target).toBeLessThan(500);
+      expect(res.body).toMatchObject({ success: false, data: null, meta: { request_id: res.headers['x-request-id'] } });
+      expect(res.headers['access-control-allow-origin'], target).toBe(ORIGIN);
+      expect(res.headers['access-control-allow-credentials'], target).toBe('true');
+      expect(res.headers['access-control-expose-headers'], target).toContain('X-Request-ID');
+    }
+  });
+});
