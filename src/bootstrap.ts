@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, ApiExceptionFilter, apiHeadersProblem, AppLogger, assignRequestId, inRequestContext, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId, RequestLike } from '@tessera/common';
+import { API_VERSION, ApiError, ApiExceptionFilter, apiHeadersProblem, AppLogger, assignRequestId, inRequestContext, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId, RequestLike } from '@tessera/common';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
@@ -39,11 +39,15 @@ function frontDoor(app: INestApplication): (req: IncomingMessage, res: ServerRes
   };
 }
 
+/** The front door's fixed headers as raw header lines, for what is answered on the socket itself. */
+const RAW_SOCKET_HEADERS = [...securityHeaders(), ['X-Api-Version', API_VERSION] as const].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+
 /**
  * A request Node's HTTP parser refuses before any framework sees it (headers past its 16 KiB
  * limit, malformed syntax, a NUL in a header) is answered by Node with an empty body; this
- * answers it in the contract's envelope instead, on the raw socket. Node's own rules otherwise:
- * nothing on a dead socket or mid-response, 408 without a body for a request that timed out.
+ * answers it in the contract's envelope instead, on the raw socket, with the headers of every
+ * answer. Node's own rules otherwise: nothing on a dead socket or mid-response, 408 without a
+ * body for a request that timed out.
  */
 function answerClientError(err: Error & { code?: string }, socket: Socket): void {
   const inResponse = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
@@ -63,7 +67,7 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
   const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: requestId, timestamp: new Date().toISOString() } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+      `${RAW_SOCKET_HEADERS}X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -201,15 +205,19 @@ function namedWildcardsOnFastify(app: NestFastifyApplication): void {
 /**
  * Fastify's router refuses some URLs before any route runs: a path segment past maxParamLength
  * (414 by default) or one that does not decode (400). Answered in the envelope; an over-long
- * segment is no id this API issued, so it is a 404 like any id of the wrong shape.
+ * segment is no id this API issued, so it is a 404 like any id of the wrong shape. No hook runs
+ * for it, CORS's included: an allowed origin gets its headers here, as from Express's front door.
  */
-function answerRouterError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const [status, code, message] =
-    err.code === 'FST_ERR_BAD_URL' ? [400, ErrorCode.BAD_REQUEST, 'The request URL is not valid.'] : [404, ErrorCode.NOT_FOUND, 'Resource not found.'];
-  const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: req.id, timestamp: new Date().toISOString() } });
-  reply.header('X-Request-ID', req.id);
-  reply.header('Content-Type', 'application/json; charset=utf-8');
-  reply.code(status).send(body);
+function answerRouterError(cors: ReturnType<typeof corsOptions> | undefined) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    const [status, code, message] =
+      err.code === 'FST_ERR_BAD_URL' ? [400, ErrorCode.BAD_REQUEST, 'The request URL is not valid.'] : [404, ErrorCode.NOT_FOUND, 'Resource not found.'];
+    const body = JSON.stringify({ success: false, status, code, message, data: null, meta: { request_id: req.id, timestamp: new Date().toISOString() } });
+    if (cors) reply.headers(corsAnswerHeaders(cors, req.headers.origin));
+    reply.header('X-Request-ID', req.id);
+    reply.header('Content-Type', 'application/json; charset=utf-8');
+    reply.code(status).send(body);
+  };
 }
 
 /** Where the OAuth provider (a Koa app) is mounted. */
@@ -272,7 +280,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       genReqId: (req: Parameters<typeof assignRequestId>[0]) => assignRequestId(req),
       logger: false,
       clientErrorHandler: answerClientError,
-      frameworkErrors: answerRouterError,
+      frameworkErrors: answerRouterError(config.allowedOrigins.length ? corsOptions(config.allowedOrigins) : undefined),
+      // A request on a connection still open while the server closes is served, as on Express;
+      // Fastify's own answer was a 503 outside the envelope (no meta.request_id, no Retry-After).
+      return503OnClosing: false,
     });
     const fastify = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
     // First of all, before Fastify's own request hooks (the adapter's CORS hook answers preflights
@@ -358,7 +369,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   }
   app.useLogger(app.get(AppLogger));
   // First-party pages on other origins (ALLOWED_ORIGINS) call the API with the session cookie.
-  if (config.allowedOrigins.length) app.enableCors(corsOptions(config.allowedOrigins));
+  // The OAuth provider answers CORS itself (to its browser apps' origins): left to it. On Express
+  // it answers before CORS runs; on Fastify CORS runs in the adapter's first hooks, before the
+  // provider is handed the request, and its headers made the provider skip its own.
+  if (config.allowedOrigins.length) {
+    const cors = corsOptions(config.allowedOrigins);
+    app.enableCors((req: { url?: string }, callback: (err: null, options: typeof cors | { origin: false }) => void) => callback(null, oauthTarget(req.url ?? '') ? { origin: false } : cors));
+  }
   // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1);
   // the MCP server speaks MCP at /mcp, where MCP clients are pointed (its gateway stays under /api/v1/mcp).
   app.setGlobalPrefix('api/v1', {

@@ -17,6 +17,7 @@ import { SsoConnections1765400100000 } from './migrations/1765400100000-sso-conn
 import { EmailVerified1765400200000 } from './migrations/1765400200000-email-verified';
 import { SeoReportsPixel1765100000000 } from './migrations/1765100000000-seo-reports-pixel';
 import { OpenDeliveriesByEndpoint1765500000000 } from './migrations/1765500000000-open-deliveries-by-endpoint';
+import { EventsNotifyOnRows1765600000000 } from './migrations/1765600000000-events-notify-on-rows';
 
 /** Every migration, in order. New ones are appended here. */
 export const migrations = [
@@ -38,6 +39,7 @@ export const migrations = [
   EmailVerified1765400200000,
   SeoReportsPixel1765100000000,
   OpenDeliveriesByEndpoint1765500000000,
+  EventsNotifyOnRows1765600000000,
 ];
 
 /** The pool and the time limits every connection gets: nothing waits on PostgreSQL forever. */

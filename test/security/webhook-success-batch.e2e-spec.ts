@@ -145,3 +145,44 @@ describe('A success that ends an announced failing streak', () => {
     expect(await query(`SELECT 1 FROM events WHERE type = 'webhook.endpoint.recovered' AND data->>'endpoint_id' = $1`, [endpointId])).toHaveLength(1);
   });
 });
+
+describe('Recording a batch of successes wakes the relay only for an event it wrote', () => {
+  it('a batch that ends no failing streak notifies nobody; one that ends a streak notifies once, for its event', async () => {
+    const a = await registerAccount(t);
+    const res = await t.http().post('/api/v1/webhooks').set(a.auth).set({ 'X-Workspace-ID': a.workspace.id }).send({ url: 'https://hooks.example.com/quiet', events: ['post.*'] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const endpointId: string = res.body.data.id;
+    const tag = endpointId.slice(-8);
+    await query(
+      `WITH e AS (INSERT INTO events (id, workspace_id, type, data, published_at) SELECT 'evt_qt' || g || $2, $1, 'post.created', '{}', now() FROM generate_series(1, 2) g RETURNING id)
+       INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, status) SELECT 'whd_' || substr(e.id, 5), $1, $3, e.id, 'post.created', 'pending' FROM e`,
+      [a.workspace.id, tag, endpointId],
+    );
+    const recordOne = (g: number) => worker.get(DeliveriesRepository).recordSuccesses([{ deliveryId: `whd_qt${g}${tag}`, endpointId, statusCode: 200, responseBody: 'ok', durationMs: 3, error: null, attempt: 1 }]);
+
+    // What the relay's listener hears (this spec's database is its own), read up to a marker
+    // notified afterwards: PostgreSQL delivers notifications in commit order.
+    const listener = new Client({ connectionString: stack.env.DATABASE_URL });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    const upTo = async (marker: string): Promise<string[]> => {
+      await query(`SELECT pg_notify('tessera_events', $1)`, [marker]);
+      expect(await eventually(async () => heard.includes(marker), 10_000)).toBe(true);
+      return heard.splice(0).slice(0, -1);
+    };
+    try {
+      await listener.query('LISTEN tessera_events');
+      await upTo('start');
+      // The common case, on every batch of a delivery burst: no event, so no relay run.
+      expect(await recordOne(1)).toEqual([{ previousFailures: 0 }]);
+      expect(await upTo('quiet')).toEqual([]);
+      // The end of an announced streak: its event, and the relay woken for it.
+      await query(`UPDATE webhook_endpoint_stats SET consecutive_failures = 5, failing_since = now() WHERE endpoint_id = $1`, [endpointId]);
+      expect(await recordOne(2)).toEqual([{ previousFailures: 5 }]);
+      expect(await upTo('recovered')).toEqual(['']);
+    } finally {
+      await listener.end();
+    }
+  });
+});

@@ -13,7 +13,8 @@ export interface SignInForm {
   code?: string;
 }
 
-export type SignInOutcome = { userId: string } | { refused: 'credentials' | 'code_required' | 'code_wrong'; message?: string };
+/** A sign-in, with the stamp of the password hash it was verified against (UsersService.passwordStampOf). */
+export type SignInOutcome = { userId: string; passwordStamp: string } | { refused: 'credentials' | 'code_required' | 'code_wrong'; message?: string };
 
 /**
  * Who signs in on the provider's sign-in page, by the same rules as the API's own sign-in:
@@ -45,13 +46,14 @@ export class InteractionSignIn {
     await this.limiter.spendSignIn(clientIp, email);
     const user = await this.users.verifyCredentials(email, form.password);
     if (!user) return { refused: 'credentials' };
-    if (!(await this.mfa.isEnrolled(user.id))) return { userId: user.id };
+    const passed = { userId: user.id, passwordStamp: this.users.passwordStampOf(user.passwordHash) };
+    if (!(await this.mfa.isEnrolled(user.id))) return passed;
     const code = form.code?.trim() ?? '';
     if (!code) return { refused: 'code_required' };
     const challenge = await this.mfa.createChallenge({ userId: user.id, workspaceId: null, session: false, authMethod: 'password' });
     try {
       await this.mfa.passChallenge(challenge, /^\d{6}$/.test(code) ? { code } : { recovery_code: code });
-      return { userId: user.id };
+      return passed;
     } catch (err) {
       // Over the code budget (429), or the budget cannot be checked (503): not a wrong code.
       if (err instanceof ApiError && [429, 503].includes(err.getStatus())) throw err;

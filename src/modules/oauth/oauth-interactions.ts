@@ -267,8 +267,8 @@ export class OAuthInteractions {
       userAgent,
       metadata: { via: 'oauth', client_id: clientId, ...(accountId ? {} : { email: email.slice(0, 254) }) },
     });
-    if (!accountId) {
-      const refused = 'refused' in outcome ? outcome.refused : 'credentials';
+    if (!('userId' in outcome)) {
+      const { refused } = outcome;
       const error =
         refused === 'code_required'
           ? 'This account uses two-factor sign-in: enter the e-mail and password again with a code from your authenticator app (or a recovery code).'
@@ -277,8 +277,9 @@ export class OAuthInteractions {
             : 'The e-mail or password is wrong.';
       return send(ctx, 401, await this.loginHtml(provider, details, { email, error, codeError: refused !== 'credentials' }));
     }
-    const signedInWith: SignedInWith = { via: 'password', stamp: (await this.users.passwordStamp(accountId)) ?? '' };
-    const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId, remember: false }, signedInWith }, { mergeWithLastSubmission: false });
+    // The hash the password was verified against: one read now could already be a new password's.
+    const signedInWith: SignedInWith = { via: 'password', stamp: outcome.passwordStamp };
+    const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: outcome.userId, remember: false }, signedInWith }, { mergeWithLastSubmission: false });
     this.redirect(ctx, to);
   }
 

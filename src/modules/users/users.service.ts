@@ -107,7 +107,16 @@ export class UsersService {
    */
   async passwordStamp(id: string): Promise<string | null> {
     const hash = await this.users.getPasswordHash(id);
-    return hash === null ? null : createHash('sha256').update(hash).digest('base64url');
+    return hash === null ? null : this.passwordStampOf(hash);
+  }
+
+  /**
+   * The stamp of a hash already read: a sign-in takes it from the hash its password was verified
+   * against (verifyCredentials' user), not from one read again afterwards, which a password
+   * changed in between would already be.
+   */
+  passwordStampOf(passwordHash: string): string {
+    return createHash('sha256').update(passwordHash).digest('base64url');
   }
 
   async setPassword(id: string, newPassword: string): Promise<void> {
