@@ -12,7 +12,7 @@ import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } fro
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
 import { AppConfig } from './config/config';
 import { MCP_SERVER_PATH } from './modules/mcp/mcp-server.controller';
-import { PIXEL_TRACK_PATH } from './modules/pixel/pixel.controller';
+import { PIXEL_CORS_PATHS, PIXEL_TRACK_PATH } from './modules/pixel/pixel.controller';
 import { INBOUND_BODY_LIMIT_BYTES, INBOUND_BODY_TOO_LARGE, INBOUND_PATH_PREFIX } from './modules/webhooks/inbound/inbound-route';
 import { OAuthProviderService } from './modules/oauth/oauth-provider.service';
 import { setupOpenApi } from './openapi';
@@ -239,6 +239,13 @@ function oauthTarget(rawUrl: string): { url: string; originalUrl: string } | nul
   return { url: rawUrl.slice(OAUTH_MOUNT.length) || '/', originalUrl: rawUrl };
 }
 
+/** Whether a request's CORS is its route's own (the OAuth provider, the pixel's public routes), not ALLOWED_ORIGINS'. */
+function leavesCorsToItself(rawUrl: string): boolean {
+  if (oauthTarget(rawUrl)) return true;
+  const queryAt = rawUrl.indexOf('?');
+  return PIXEL_CORS_PATHS.has(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
+}
+
 /** Hands a request to the provider (which answers it whole, in OAuth's own formats), with our request id. */
 function serveOAuth(oauth: OAuthProviderService, req: MountedRequest, res: ServerResponse, target: { url: string; originalUrl: string }): Promise<void> {
   assignRequestId(req, res);
@@ -371,10 +378,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // First-party pages on other origins (ALLOWED_ORIGINS) call the API with the session cookie.
   // The OAuth provider answers CORS itself (to its browser apps' origins): left to it. On Express
   // it answers before CORS runs; on Fastify CORS runs in the adapter's first hooks, before the
-  // provider is handed the request, and its headers made the provider skip its own.
+  // provider is handed the request, and its headers made the provider skip its own. The pixel's
+  // public routes answer theirs to the customer sites of each pixel: left to them too (the
+  // first-party CORS answered their preflights, without the customer's origin).
   if (config.allowedOrigins.length) {
     const cors = corsOptions(config.allowedOrigins);
-    app.enableCors((req: { url?: string }, callback: (err: null, options: typeof cors | { origin: false }) => void) => callback(null, oauthTarget(req.url ?? '') ? { origin: false } : cors));
+    app.enableCors((req: { url?: string }, callback: (err: null, options: typeof cors | { origin: false }) => void) => callback(null, leavesCorsToItself(req.url ?? '') ? { origin: false } : cors));
   }
   // bull-board is a web page at /admin/queues, outside the API (its session route stays under /api/v1);
   // the MCP server speaks MCP at /mcp, where MCP clients are pointed (its gateway stays under /api/v1/mcp).

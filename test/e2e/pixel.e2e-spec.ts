@@ -252,6 +252,36 @@ describe('Pixel configuration [GET /pixel/config]', () => {
     });
     expect((await t.http().options('/api/v1/pixel/config').set('Origin', 'https://x.example')).status).toBe(204);
   });
+
+  it("with ALLOWED_ORIGINS set (the API's own first-party pages), customer sites still get the pixel's CORS, and first-party CORS stays off the pixel", async () => {
+    const { key, host } = await pixelOn({ allowed_origins: ['https://app.example.net'] });
+    const firstParty = 'https://console.example.test';
+    const app = await startTestApp({ ALLOWED_ORIGINS: firstParty });
+    try {
+      for (const path of ['/api/v1/pixel/track', '/api/v1/pixel/config']) {
+        const preflight = await app.http().options(path).set('Origin', `https://${host}`).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+        expect(preflight.status, path).toBe(204);
+        expect(preflight.headers['access-control-allow-origin'], path).toBe(`https://${host}`);
+        expect(preflight.headers['access-control-allow-headers'], path).toMatch(/content-type/i);
+        expect(preflight.headers['access-control-allow-credentials'], path).toBeUndefined();
+      }
+      const tracked = await app.http().post('/api/v1/pixel/track').set('Origin', 'https://app.example.net').send({ key, event: 'pageview', url: page(host, '/') });
+      expect(tracked.status).toBe(200);
+      expect(tracked.headers['access-control-allow-origin']).toBe('https://app.example.net');
+      expect(tracked.headers['access-control-allow-credentials']).toBeUndefined();
+      // The first-party origin is not a customer site of this pixel: no credentialed CORS here.
+      const fromConsole = await app.http().get(`/api/v1/pixel/config?key=${key}`).set('Origin', firstParty);
+      expect(fromConsole.status).toBe(403);
+      expect(fromConsole.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(fromConsole.headers['access-control-allow-origin']).toBeUndefined();
+      // Everywhere else, the first-party CORS is as before.
+      const api = await app.http().options('/api/v1/posts').set('Origin', firstParty).set('Access-Control-Request-Method', 'POST');
+      expect(api.headers['access-control-allow-origin']).toBe(firstParty);
+      expect(api.headers['access-control-allow-credentials']).toBe('true');
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('Tracking [POST /pixel/track]', () => {

@@ -12,6 +12,8 @@ import { PixelService } from './pixel.service';
 
 /** Where pages send events; the bootstrap also reads text/plain there as JSON (navigator.sendBeacon). */
 export const PIXEL_TRACK_PATH = '/api/v1/pixel/track';
+/** The routes customer sites call from their pages: their CORS is the pixel's own (see preflight), never the API's first-party CORS. */
+export const PIXEL_CORS_PATHS: ReadonlySet<string> = new Set([PIXEL_TRACK_PATH, '/api/v1/pixel/config']);
 
 /** 1×1 transparent GIF (43 bytes). */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
