@@ -7,12 +7,13 @@ import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
 import { Account, registerAccount, sleep } from '../factories/accounts';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { settledRowsRead } from '../utils/rows-read';
 
 // The worker's periodic statements and an attempt's lookups must cost what they return, not what
 // the tables hold; a tenant's delivery log must cost that tenant's deliveries, not another's
 // backlog. Each case builds the state in which PostgreSQL chose otherwise (statistics older than
 // a burst, or ones that count a backlog of retries as overdue work) and counts the rows PostgreSQL
-// itself says it read (pg_stat_user_tables), as webhook-plans.e2e-spec.ts does. Before the fixes:
+// itself says it read (pg_stat_user_tables), as webhook-success-batch.e2e-spec.ts does (test/utils/rows-read.ts). Before the fixes:
 // the recovery sweep read the whole table every 30 s, each lookup of one open delivery read every
 // open delivery, a delivery log filtered on pending read every workspace's backlog, and retention
 // read whole tables for each batch of 5,000 rows it deleted.
@@ -46,35 +47,16 @@ afterAll(async () => {
 const TABLES = ['webhook_deliveries', 'webhook_attempts', 'events', 'inbound_messages'] as const;
 type Table = (typeof TABLES)[number];
 
-/** Rows read so far per table, by sequential and index scans, as PostgreSQL last published it. */
-async function rowsRead(): Promise<Record<Table, number>> {
-  await observer.query('SELECT pg_stat_clear_snapshot()');
-  const rows = await query(`SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n FROM pg_stat_user_tables WHERE relname = ANY($1)`, [TABLES]);
-  return Object.fromEntries(TABLES.map((name) => [name, Number(rows.find((r) => r.relname === name)?.n ?? 0)])) as Record<Table, number>;
-}
-
-/** Waits until the counters stop moving (backends publish theirs about once a second when idle). */
-async function settledRowsRead(): Promise<Record<Table, number>> {
-  let last = await rowsRead();
-  for (let i = 0; i < 20; i++) {
-    await sleep(1200);
-    const now = await rowsRead();
-    if (TABLES.every((name) => now[name] === last[name])) return now;
-    last = now;
-  }
-  return last;
-}
-
 /** Runs `work` and answers what it returned and the rows it read, per table. */
 async function measured<T>(work: () => Promise<T>): Promise<{ result: T; read: Record<Table, number> }> {
   // What this connection read setting the case up is published now, not during the work.
   await observer.query('SELECT pg_stat_force_next_flush()');
-  const before = await settledRowsRead();
+  const before = await settledRowsRead(observer, TABLES);
   const result = await work();
   // A backend that published less than a second ago holds back what it reads next for up to 10 s
   // (PostgreSQL's PGSTAT_IDLE_INTERVAL): ten lookups in a row published the first one's rows only.
   await sleep(10_500);
-  const after = await settledRowsRead();
+  const after = await settledRowsRead(observer, TABLES);
   return { result, read: Object.fromEntries(TABLES.map((name) => [name, after[name] - before[name]])) as Record<Table, number> };
 }
 

@@ -3,9 +3,10 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveriesRepository } from '../../src/modules/webhooks/deliveries.repository';
 import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
-import { eventually, registerAccount, sleep } from '../factories/accounts';
+import { eventually, registerAccount } from '../factories/accounts';
 import { startTestApp, startTestWorker, TestApp } from '../utils/app';
 import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
+import { rowsRead, settledRowsRead } from '../utils/rows-read';
 
 // The worker records each batch of successful deliveries in one statement (DeliveriesRepository.
 // recordSuccesses), called here directly, with no HTTP in between.
@@ -41,24 +42,10 @@ afterAll(async () => {
   await stack?.drop();
 });
 
+const DELIVERIES = ['webhook_deliveries'] as const;
 /** Rows of webhook_deliveries read so far, by sequential and index scans, as PostgreSQL last published it. */
-async function rowsRead(): Promise<number> {
-  await observer.query('SELECT pg_stat_clear_snapshot()');
-  const [r] = await query(`SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`);
-  return Number(r.n);
-}
-
-/** Waits until the counters stop moving (backends publish theirs about once a second when idle). */
-async function settledRowsRead(): Promise<number> {
-  let last = await rowsRead();
-  for (let i = 0; i < 20; i++) {
-    await sleep(1200);
-    const now = await rowsRead();
-    if (now === last) return now;
-    last = now;
-  }
-  return last;
-}
+const deliveriesRead = async () => (await rowsRead(observer, DELIVERIES)).webhook_deliveries;
+const settledDeliveriesRead = async () => (await settledRowsRead(observer, DELIVERIES)).webhook_deliveries;
 
 describe('Recording a batch of successes reads the batch, not the backlog', () => {
   let endpointId: string;
@@ -75,7 +62,7 @@ describe('Recording a batch of successes reads the batch, not the backlog', () =
 
   /** Records five batches of 20 open deliveries numbered from `from`; answers the delivery rows read meanwhile. */
   async function fiveBatchesFrom(from: number): Promise<number> {
-    const before = await settledRowsRead();
+    const before = await settledDeliveriesRead();
     const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 20 }, (_, i) => `whd_plan${from + b * 20 + i}`));
     for (const batch of batches) expect((await record(batch)).filter((o) => o !== null)).toHaveLength(20);
     // Every delivery of the five batches ended as a success, with its one attempt.
@@ -85,8 +72,8 @@ describe('Recording a batch of successes reads the batch, not the backlog', () =
     );
     expect(ended.n).toBe(100);
     // The rows read arrive once the worker's connection publishes them.
-    expect(await eventually(async () => (await rowsRead()) - before >= 100, 20_000)).toBe(true);
-    return (await settledRowsRead()) - before;
+    expect(await eventually(async () => (await deliveriesRead()) - before >= 100, 20_000)).toBe(true);
+    return (await settledDeliveriesRead()) - before;
   }
 
   beforeAll(async () => {
