@@ -3,11 +3,9 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveriesRepository } from '../../src/modules/webhooks/deliveries.repository';
 import { DeliveryProcessor } from '../../src/modules/webhooks/delivery.processor';
-import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
 import { Account, registerAccount, sleep } from '../factories/accounts';
-import { startTestApp, startTestWorker, TestApp } from '../utils/app';
-import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
-import { settledRowsRead } from '../utils/rows-read';
+import type { TestApp } from '../utils/app';
+import { settledRowsRead, StatementLab, statementLab } from '../utils/rows-read';
 
 // The worker's periodic statements and an attempt's lookups must cost what they return, not what
 // the tables hold; a tenant's delivery log must cost that tenant's deliveries, not another's
@@ -18,30 +16,22 @@ import { settledRowsRead } from '../utils/rows-read';
 // open delivery, a delivery log filtered on pending read every workspace's backlog, and retention
 // read whole tables for each batch of 5,000 rows it deleted.
 
-let stack: IsolatedStack;
+let lab: StatementLab;
 let t: TestApp;
 let worker: INestApplicationContext;
 let observer: Client;
 const query = async (sql: string, params?: unknown[]): Promise<any[]> => (await observer.query(sql, params)).rows;
 
 beforeAll(async () => {
-  stack = await isolatedStack();
-  t = await startTestApp(stack.env);
-  worker = await startTestWorker(stack.env);
-  // The relay and its sweep stay out of it (the sweep is what one case measures, called directly).
-  await worker.get(OutboxRelay).beforeApplicationShutdown();
-  observer = new Client({ connectionString: stack.env.DATABASE_URL });
-  await observer.connect();
+  lab = await statementLab();
+  ({ t, worker, observer } = lab);
   // Statistics change only when a case says so (ANALYZE): autovacuum, which would otherwise catch
   // up with a burst within a minute or so, stays out of this database, as it does for as long as a
   // burst stays under a tenth of a large table.
   await query(`ALTER TABLE webhook_deliveries SET (autovacuum_enabled = false); ALTER TABLE webhook_attempts SET (autovacuum_enabled = false); ALTER TABLE events SET (autovacuum_enabled = false)`);
 });
 afterAll(async () => {
-  await observer?.end();
-  await worker?.close();
-  await t?.close();
-  await stack?.drop();
+  await lab?.close();
 });
 
 const TABLES = ['webhook_deliveries', 'webhook_attempts', 'events', 'inbound_messages'] as const;

@@ -2,11 +2,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveriesRepository } from '../../src/modules/webhooks/deliveries.repository';
-import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
 import { eventually, registerAccount } from '../factories/accounts';
-import { startTestApp, startTestWorker, TestApp } from '../utils/app';
-import { isolatedStack, IsolatedStack } from '../utils/isolated-stack';
-import { rowsRead, settledRowsRead } from '../utils/rows-read';
+import type { TestApp } from '../utils/app';
+import { rowsRead, settledRowsRead, StatementLab, statementLab } from '../utils/rows-read';
 
 // The worker records each batch of successful deliveries in one statement (DeliveriesRepository.
 // recordSuccesses), called here directly, with no HTTP in between.
@@ -19,27 +17,18 @@ import { rowsRead, settledRowsRead } from '../utils/rows-read';
 // the whole table per batch until autovacuum ran (bench:webhooks' first round at a sixth of the
 // others). PostgreSQL's own counters of rows read (pg_stat_user_tables) tell the two apart.
 
-let stack: IsolatedStack;
+let lab: StatementLab;
 let t: TestApp;
 let worker: INestApplicationContext;
 let observer: Client;
 const query = async (sql: string, params?: unknown[]): Promise<any[]> => (await observer.query(sql, params)).rows;
 
 beforeAll(async () => {
-  stack = await isolatedStack();
-  t = await startTestApp(stack.env);
-  worker = await startTestWorker(stack.env);
-  // The worker's relay and its recovery sweep stay out of it: the sweep reads every open delivery
-  // (every 30 s), which would count in the rows read below. The test calls the repository itself.
-  await worker.get(OutboxRelay).beforeApplicationShutdown();
-  observer = new Client({ connectionString: stack.env.DATABASE_URL });
-  await observer.connect();
+  lab = await statementLab();
+  ({ t, worker, observer } = lab);
 });
 afterAll(async () => {
-  await observer?.end();
-  await worker?.close();
-  await t?.close();
-  await stack?.drop();
+  await lab?.close();
 });
 
 const DELIVERIES = ['webhook_deliveries'] as const;
@@ -149,7 +138,7 @@ describe('Recording a batch of successes wakes the relay only for an event it wr
 
     // What the relay's listener hears (this spec's database is its own), read up to a marker
     // notified afterwards: PostgreSQL delivers notifications in commit order.
-    const listener = new Client({ connectionString: stack.env.DATABASE_URL });
+    const listener = new Client({ connectionString: lab.databaseUrl });
     await listener.connect();
     const heard: string[] = [];
     listener.on('notification', (n) => heard.push(n.payload ?? ''));

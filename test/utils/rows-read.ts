@@ -1,5 +1,45 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
+import { OutboxRelay } from '../../src/modules/webhooks/outbox-relay';
 import { sleep } from '../factories/accounts';
+import { startTestApp, startTestWorker, TestApp } from './app';
+import { isolatedStack } from './isolated-stack';
+
+/** Where a spec counts what the worker's statements read: see statementLab. */
+export interface StatementLab {
+  t: TestApp;
+  worker: INestApplicationContext;
+  /** The spec's own connection (the app's pool may be one connection). */
+  observer: Client;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A database of its own, the API and a worker on it, and the spec's own connection. The worker's
+ * relay and recovery sweep are stopped: the sweep reads every open delivery every 30 s, which would
+ * count in the rows a case measures; a spec calls the worker's repository (or the sweep) itself.
+ */
+export async function statementLab(): Promise<StatementLab> {
+  const stack = await isolatedStack();
+  const t = await startTestApp(stack.env);
+  const worker = await startTestWorker(stack.env);
+  await worker.get(OutboxRelay).beforeApplicationShutdown();
+  const observer = new Client({ connectionString: stack.env.DATABASE_URL });
+  await observer.connect();
+  return {
+    t,
+    worker,
+    observer,
+    databaseUrl: stack.env.DATABASE_URL,
+    async close() {
+      await observer.end();
+      await worker.close();
+      await t.close();
+      await stack.drop();
+    },
+  };
+}
 
 /**
  * Rows PostgreSQL says it read from each table so far (pg_stat_user_tables: sequential plus index
