@@ -1,6 +1,6 @@
 import type { BullBoardServerAdapter } from '@bull-board/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiExceptionFilter, createValidationPipe, EnvelopeInterceptor } from '@tessera/common';
 import { bullModules, Queues } from '@tessera/queue';
 import { AppConfig } from './config/config';
@@ -11,7 +11,6 @@ import { QueuesDashboardModule } from './modules/admin/queues-dashboard.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthGuard } from './modules/auth/auth.guard';
-import { ApiCallMeterInterceptor } from './modules/entitlements/api-call-meter.interceptor';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { PostsModule } from './modules/posts/posts.module';
 import { PasskeysModule } from './modules/passkeys/passkeys.module';
@@ -32,7 +31,7 @@ import { UsersModule } from './modules/users/users.module';
 import { InboundWebhooksModule } from './modules/webhooks/inbound/inbound-webhooks.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module';
-import { RequestPipelineInterceptor } from './request-pipeline.interceptor';
+import { RequestPipelineInterceptor } from './request-pipeline';
 
 /** The API process. */
 @Module({})
@@ -76,12 +75,10 @@ export class AppModule {
         // In this order: who is calling decides which bucket and tier the rate limit uses.
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard },
-        // One global interceptor running, outermost first: idempotency (keeps and replays the
-        // final envelope), the envelope (wraps what the audit interceptor saw as the handler's
-        // result), audit, the API-call meter; reads skip idempotency and audit entirely.
+        // No global interceptor: wireRequestPipeline (at boot) gives every write this one
+        // (idempotency, envelope, audit) and wraps every read's handler in the envelope.
         EnvelopeInterceptor,
-        ApiCallMeterInterceptor,
-        { provide: APP_INTERCEPTOR, useClass: RequestPipelineInterceptor },
+        RequestPipelineInterceptor,
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

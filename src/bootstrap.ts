@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { API_VERSION, ApiError, ApiExceptionFilter, apiHeadersProblem, AppLogger, assignRequestId, inRequestContext, configureHttp, ErrorCode, isSecureRequest, isTrustedProxy, newId, RequestLike } from '@tessera/common';
+import { wireRequestPipeline } from './request-pipeline';
 import { AppModule } from './app.module';
 import { isQueuesDashboardPath, QUEUES_DASHBOARD_PATH, QueuesDashboardGate } from './modules/admin/queues-dashboard.gate';
 import { MAGIC_LINK_PATH } from './modules/accounts/magic-link.service';
@@ -394,6 +395,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     ],
   });
   app.enableShutdownHooks();
+  wireRequestPipeline(app);
   setupOpenApi(app);
   return app;
 }

@@ -19,30 +19,35 @@ export class EnvelopeInterceptor implements NestInterceptor {
     const handler = context.getHandler();
     const req = context.switchToHttp().getRequest<RequestLike>();
     const status = routeStatus(this.reflector, handler, req.method);
-    const message = this.reflector.get<string>(MESSAGE_METADATA, handler) ?? (status === 201 ? 'Created.' : 'OK.');
+    const message = this.messageOf(handler, status);
+    return next.handle().pipe(map((result: unknown) => this.answer(req, status, message, result)));
+  }
 
-    return next.handle().pipe(
-      map((result: unknown) => {
-        if (status === 204) return undefined;
-        // A binary answer (the pixel's GIF) is sent as it is.
-        if (result instanceof StreamableFile) return result;
-        const meta: Record<string, unknown> = { request_id: req.id, timestamp: new Date().toISOString() };
-        const body: Record<string, unknown> = {
-          success: true,
-          status,
-          code: status === 201 ? 'CREATED' : 'OK',
-          message,
-          data: result ?? null,
-          meta,
-        };
-        if (result instanceof Page) {
-          body.data = result.fields ? result.items.map((item) => pick(item, result.fields!)) : result.items;
-          meta.pagination = result.pagination;
-          body.links = this.links(req, result.pagination);
-        }
-        return body;
-      }),
-    );
+  /** The envelope's `message` for a route: its @Returns text, else the status's default. */
+  messageOf(handler: Function, status: number): string {
+    return this.reflector.get<string>(MESSAGE_METADATA, handler) ?? (status === 201 ? 'Created.' : 'OK.');
+  }
+
+  /** What a route's successful answer `result` is sent as: the envelope around it. */
+  answer(req: RequestLike, status: number, message: string, result: unknown): unknown {
+    if (status === 204) return undefined;
+    // A binary answer (the pixel's GIF) is sent as it is.
+    if (result instanceof StreamableFile) return result;
+    const meta: Record<string, unknown> = { request_id: req.id, timestamp: new Date().toISOString() };
+    const body: Record<string, unknown> = {
+      success: true,
+      status,
+      code: status === 201 ? 'CREATED' : 'OK',
+      message,
+      data: result ?? null,
+      meta,
+    };
+    if (result instanceof Page) {
+      body.data = result.fields ? result.items.map((item) => pick(item, result.fields!)) : result.items;
+      meta.pagination = result.pagination;
+      body.links = this.links(req, result.pagination);
+    }
+    return body;
   }
 
   private links(req: RequestLike, p: Pagination): Record<string, string | null> {

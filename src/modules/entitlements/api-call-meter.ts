@@ -4,10 +4,6 @@ import { periodOf } from './plans';
 /** The Redis hash of API calls counted but not yet flushed to PostgreSQL by the worker. */
 export const PENDING_API_CALLS = 'tessera:usage:pending:api_calls';
 
-const METERED = Symbol('apiCallMetered');
-
-type MeteredRequest = AuthenticatedRequest & { [METERED]?: true };
-
 /** The workspace an authenticated request counts against, if any. */
 export function meteredWorkspaceOf(req: AuthenticatedRequest): string | undefined {
   return req.principal?.workspace?.id ?? req.principal?.boundWorkspaceId ?? undefined;
@@ -17,13 +13,4 @@ export function meteredWorkspaceOf(req: AuthenticatedRequest): string | undefine
 export function apiCallCounter(req: AuthenticatedRequest): { key: string; field: string } | undefined {
   const workspaceId = meteredWorkspaceOf(req);
   return workspaceId ? { key: PENDING_API_CALLS, field: `${workspaceId}|${periodOf('api_calls')}` } : undefined;
-}
-
-/** The rate limiter counted this call already (in its own Redis script). */
-export function markApiCallMetered(req: AuthenticatedRequest): void {
-  (req as MeteredRequest)[METERED] = true;
-}
-
-export function isApiCallMetered(req: AuthenticatedRequest): boolean {
-  return (req as MeteredRequest)[METERED] === true;
 }

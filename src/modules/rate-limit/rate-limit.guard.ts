@@ -5,7 +5,8 @@ import { ApiError, clientIp, ErrorCode, RequestLike } from '@tessera/common';
 import { GcraLimiter, GcraResult } from '@tessera/queue';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { AuthenticatedRequest } from '../auth/principal';
-import { apiCallCounter, markApiCallMetered } from '../entitlements/api-call-meter';
+import { apiCallCounter, meteredWorkspaceOf } from '../entitlements/api-call-meter';
+import { EntitlementsService } from '../entitlements/entitlements.service';
 import { failOpen } from './fail-open';
 import { RateLimitKind, ROUTE_LIMIT_METADATA, RouteLimit, SKIP_RATE_LIMIT_METADATA } from './route-limit.decorator';
 import { capacityOf } from './tiers';
@@ -36,7 +37,9 @@ const TIER_WINDOW_MS = 60_000;
  * also meters the API call in the same Redis script (one round trip); then the route's own limit
  * where it has one (login, password forgot, pixel), per address (and e-mail). GCRA in Redis, exact
  * across processes. Answers in the contract's envelope and headers; if Redis does not answer, lets
- * the request through (fail open), logs it and counts it.
+ * the request through (fail open), logs it and counts it. A call no tier script counted (a route
+ * off the tier bucket, limits turned off, Redis not answering) is metered here too: every
+ * authenticated call that passes the global guards counts against its workspace's api_calls.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -47,15 +50,23 @@ export class RateLimitGuard implements CanActivate {
     private readonly limiter: GcraLimiter,
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly entitlements: EntitlementsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.config.rateLimitEnabled || context.getType() !== 'http') return true;
-    const plan = this.planOf(context);
+    if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const req = http.getRequest<LimitedRequest>();
-    if (plan.tier) await this.checkTier(req, http.getResponse<HeaderTarget>());
-    if (plan.route) await this.checkRoute(req, plan.route);
+    let metered = false;
+    if (this.config.rateLimitEnabled) {
+      const plan = this.planOf(context);
+      if (plan.tier) metered = await this.checkTier(req, http.getResponse<HeaderTarget>());
+      if (plan.route) await this.checkRoute(req, plan.route);
+    }
+    if (!metered) {
+      const workspaceId = meteredWorkspaceOf(req);
+      if (workspaceId) this.entitlements.meterApiCall(workspaceId);
+    }
     return true;
   }
 
@@ -71,13 +82,13 @@ export class RateLimitGuard implements CanActivate {
     return plan;
   }
 
-  private async checkTier(req: LimitedRequest, res: HeaderTarget): Promise<void> {
+  /** Checks the caller's tier bucket; true when its script also counted the API call. */
+  private async checkTier(req: LimitedRequest, res: HeaderTarget): Promise<boolean> {
     const p = req.principal;
     const limit = capacityOf(p?.rateLimitTier ?? p?.workspace?.tier ?? 'free');
     const meter = apiCallCounter(req);
     const result = await failOpen(this.limiter.check(`tier:${bucketOf(req)}`, limit, TIER_WINDOW_MS, meter), this.log);
-    if (!result) return;
-    if (meter) markApiCallMetered(req);
+    if (!result) return false;
     const resetSeconds = Math.ceil(result.resetMs / 1000);
     const set = (name: string, value: string | number) => (res.header ? res.header(name, String(value)) : res.setHeader?.(name, String(value)));
     set('X-RateLimit-Limit', limit);
@@ -90,6 +101,7 @@ export class RateLimitGuard implements CanActivate {
     set('RateLimit-Remaining', result.remaining);
     set('RateLimit-Reset', resetSeconds);
     if (!result.allowed) throw this.limited(result, limit, TIER_WINDOW_MS, `Rate limit of ${limit} requests per ${TIER_WINDOW_MS / 1000} s reached`);
+    return meter !== undefined;
   }
 
   private async checkRoute(req: LimitedRequest, route: RouteLimit & { name: string }): Promise<void> {
