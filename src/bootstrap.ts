@@ -315,19 +315,22 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     app = fastify;
     // The OAuth provider reads its own bodies: its requests leave Fastify before any parsing.
     const oauth = app.get(OAuthProviderService);
-    adapter.getInstance().addHook('onRequest', async (req, reply) => {
+    // Both hooks below pass almost every request on at once: callback style, so that those cost no promise.
+    adapter.getInstance().addHook('onRequest', (req, reply, done) => {
       const target = oauthTarget(req.raw.url ?? '');
-      if (!target) return;
+      if (!target) return done();
       reply.hijack();
-      await serveOAuth(oauth, req.raw, reply.raw, target);
+      serveOAuth(oauth, req.raw, reply.raw, target).then(() => done(), done);
     });
     // After routing, before bull-board's routes (registered at init) see the request.
     const gate = app.get(QueuesDashboardGate);
-    adapter.getInstance().addHook('onRequest', async (req, reply) => {
-      if (!isQueuesDashboardPath(req.url) && !(req.routeOptions.url ?? '').startsWith(QUEUES_DASHBOARD_PATH)) return;
-      if (await gate.allows(req.headers)) return;
-      const body = dashboardNotFound(req.raw, req.id);
-      return reply.header('X-Request-ID', req.id).header('Content-Type', 'application/json; charset=utf-8').code(404).send(body);
+    adapter.getInstance().addHook('onRequest', (req, reply, done) => {
+      if (!isQueuesDashboardPath(req.url) && !(req.routeOptions.url ?? '').startsWith(QUEUES_DASHBOARD_PATH)) return done();
+      gate.allows(req.headers).then((allowed) => {
+        if (allowed) return done();
+        const body = dashboardNotFound(req.raw, req.id);
+        reply.header('X-Request-ID', req.id).header('Content-Type', 'application/json; charset=utf-8').code(404).send(body);
+      }, done);
     });
   } else {
     const { ExpressAdapter: BoardAdapter } = await import('@bull-board/express');

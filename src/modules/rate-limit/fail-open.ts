@@ -6,14 +6,21 @@ const REDIS_TIMEOUT_MS = 250;
 /** A budget that fails closed refuses the request when Redis is slow, so it waits longer first. */
 const FAIL_CLOSED_TIMEOUT_MS = 2_000;
 
+/** `work`, or a rejection after `ms`: one promise and one timer (this runs on every request). */
 function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('rate-limit store timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('rate-limit store timed out')), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**
