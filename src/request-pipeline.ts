@@ -53,8 +53,11 @@ export function wireRequestPipeline(app: INestApplication): void {
   const writes = app.get(RequestPipelineInterceptor);
   const scanner = new MetadataScanner();
   for (const module of app.get(ModulesContainer).values()) {
-    for (const { instance, metatype } of module.controllers.values()) {
+    for (const wrapper of module.controllers.values()) {
+      const { instance, metatype } = wrapper;
       if (!instance || !metatype) continue;
+      // A request-scoped controller is made anew per request, without these wrappers.
+      if (!wrapper.isDependencyTreeStatic()) throw new Error(`${metatype.name}: request-scoped controllers are not wired into the request pipeline`);
       const controller = instance as Record<string, unknown>;
       for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(controller))) {
         const handler = Object.getPrototypeOf(controller)[name] as Handler;
