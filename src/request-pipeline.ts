@@ -4,7 +4,9 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { EnvelopeInterceptor, OWN_PROTOCOL_METADATA, RequestLike, routeStatus } from '@tessera/common';
 import { Observable } from 'rxjs';
-import { AuditInterceptor } from './modules/audit/audit.interceptor';
+import { AuditInterceptor, auditedPerRequest } from './modules/audit/audit.interceptor';
+import { AUDITED_METADATA, AuditedOptions } from './modules/audit/audited.decorator';
+import { PUBLIC_METADATA } from './modules/auth/authenticated.decorator';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor';
 
 /** The methods whose routes write: kept for replay (Idempotency-Key) and written to the audit log. */
@@ -36,8 +38,10 @@ type Handler = (...args: unknown[]) => unknown;
  * (before `app.init()`). There is no global interceptor: in Nest an interceptor, even one that only
  * maps the result, costs every request an observable chain, an async resource per layer, a subject
  * for the handler's result and a watch for the client leaving.
- * - A write (POST, PUT, PATCH, DELETE) gets RequestPipelineInterceptor as its first interceptor.
- * - A read (GET, HEAD, OPTIONS) returns its result in the envelope, as the envelope interceptor
+ * - A write (POST, PUT, PATCH, DELETE) gets RequestPipelineInterceptor as its first interceptor,
+ *   unless that would have nothing to do but the envelope: a public route (no credential, so no
+ *   Idempotency-Key owner) that the audit log does not record per request (the pixel's track).
+ * - A read (GET, HEAD, OPTIONS), and such a write, returns its result in the envelope, as the envelope interceptor
  *   would (the same `answer`), from a wrapper around its handler that asks Nest for the request
  *   as one more argument after the handler's own.
  * - A route that speaks its own protocol (@OwnProtocol), or streams server-sent events, is left as it is.
@@ -53,26 +57,27 @@ export function wireRequestPipeline(app: INestApplication): void {
   const writes = app.get(RequestPipelineInterceptor);
   const scanner = new MetadataScanner();
   for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const { instance, metatype } = wrapper;
+    for (const host of module.controllers.values()) {
+      const { instance, metatype } = host;
       if (!instance || !metatype) continue;
       // A request-scoped controller is made anew per request, without these wrappers.
-      if (!wrapper.isDependencyTreeStatic()) throw new Error(`${metatype.name}: request-scoped controllers are not wired into the request pipeline`);
+      if (!host.isDependencyTreeStatic()) throw new Error(`${metatype.name}: request-scoped controllers are not wired into the request pipeline`);
       const controller = instance as Record<string, unknown>;
       for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(controller))) {
         const handler = Object.getPrototypeOf(controller)[name] as Handler;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined || Object.hasOwn(controller, name)) continue;
         if (reflector.get(OWN_PROTOCOL_METADATA, handler) || Reflect.getMetadata(SSE_METADATA, handler)) continue;
+        const audited = auditedPerRequest(reflector.get<AuditedOptions | false | undefined>(AUDITED_METADATA, handler));
         let wrapper: Handler;
-        if (WRITES.has(method)) {
+        if (WRITES.has(method) && (audited || !isPublic(reflector, handler, metatype as object))) {
           wrapper = renamed(name, function (this: unknown, ...args: unknown[]) {
             return handler.apply(this, args);
           });
           copyMetadata(handler, wrapper);
           Reflect.defineMetadata(INTERCEPTORS_METADATA, [writes, ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[]) ?? [])], wrapper);
         } else {
-          const status = routeStatus(reflector, handler, 'GET');
+          const status = routeStatus(reflector, handler, RequestMethod[method]);
           const message = envelope.messageOf(handler, status);
           const at = requestArgument(metatype as object, name);
           wrapper = renamed(name, async function (this: unknown, ...args: unknown[]) {
@@ -84,6 +89,10 @@ export function wireRequestPipeline(app: INestApplication): void {
       }
     }
   }
+}
+
+function isPublic(reflector: Reflector, handler: Handler, controller: object): boolean {
+  return reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, [handler, controller as Function]) === true;
 }
 
 /** Where a read's wrapper finds the request among the handler's arguments: after its own (set once per class and method). */

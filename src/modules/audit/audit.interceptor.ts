@@ -20,6 +20,11 @@ function idOf(value: unknown): string | null {
   return null;
 }
 
+/** Whether the interceptor records a route's requests: not @NotAudited, nor audited by its service. */
+export function auditedPerRequest(options: AuditedOptions | false | undefined): options is AuditedOptions | undefined {
+  return options !== false && !options?.byService;
+}
+
 /** Records every successful mutating request, and the failures a route asks for, in the audit log. */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -32,7 +37,7 @@ export class AuditInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<AuditedRequest>();
     if (context.getType() !== 'http' || !MUTATING.has(req.method)) return next.handle();
     const options = this.reflector.get<AuditedOptions | false | undefined>(AUDITED_METADATA, context.getHandler());
-    if (options === false || options?.byService) return next.handle();
+    if (!auditedPerRequest(options)) return next.handle();
     const action = options?.action ?? `${req.method.toLowerCase()} ${context.getClass().name.replace(/Controller$/, '')}.${context.getHandler().name}`;
     return next.handle().pipe(
       tap((result) => this.audit.record(this.event(req, action, options?.targetType ?? null, result))),
