@@ -6,6 +6,9 @@ import { Page, Pagination } from './envelope';
 import { publicBaseUrl, RequestLike } from './http';
 
 
+/** The scheme and authority of an absolute-form request target. */
+const ABSOLUTE_FORM_ORIGIN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
 /** Wraps every successful JSON answer in the contract's envelope (API.md, "Envelope"). */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
@@ -51,8 +54,11 @@ export class EnvelopeInterceptor implements NestInterceptor {
   }
 
   private links(req: RequestLike, p: Pagination): Record<string, string | null> {
-    // Parsed once; each link only re-serialises the query (as URL.searchParams would).
-    const url = new URL(this.adapterHost.httpAdapter.getRequestUrl(req), publicBaseUrl(req));
+    // Parsed once; each link only re-serialises the query (as URL.searchParams would). Only the
+    // target's path and query count: an absolute-form request line (GET http://host/… HTTP/1.1)
+    // names no origin of ours, and its host may not even parse.
+    const target = this.adapterHost.httpAdapter.getRequestUrl(req).replace(ABSOLUTE_FORM_ORIGIN, '').replace(/^\/*/, '/');
+    const url = new URL(target, publicBaseUrl(req));
     const prefix = `${url.origin}${url.pathname}?`;
     const query = url.search;
     const at = (params: Record<string, string | number>) => {

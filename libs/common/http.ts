@@ -80,6 +80,15 @@ export function publicBaseUrl(req: RequestLike): string {
 }
 
 /**
+ * Whether the request's scheme and host make a URL (always true with PUBLIC_URL set): links,
+ * origins and the MCP transport's request are built from them. A Host header such as "a b",
+ * "a:99999" or "1.2.3.999" does not, and is refused at the front door rather than failing there.
+ */
+export function hasUsableBaseUrl(req: RequestLike): boolean {
+  return configuredBaseUrl !== undefined || URL.canParse(publicBaseUrl(req));
+}
+
+/**
  * The client's address. X-Forwarded-For is walked from the right (the entry the nearest proxy
  * appended) past trusted proxies only; the leftmost entries are whatever the client wrote and
  * count only when every hop after them is trusted. Express's and Fastify's `trust proxy` rule,
