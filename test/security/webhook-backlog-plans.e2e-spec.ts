@@ -20,11 +20,11 @@ let lab: StatementLab;
 let t: TestApp;
 let worker: INestApplicationContext;
 let observer: Client;
-const query = async (sql: string, params?: unknown[]): Promise<any[]> => (await observer.query(sql, params)).rows;
+let query: StatementLab['query'];
 
 beforeAll(async () => {
   lab = await statementLab();
-  ({ t, worker, observer } = lab);
+  ({ t, worker, observer, query } = lab);
   // Statistics change only when a case says so (ANALYZE): autovacuum, which would otherwise catch
   // up with a burst within a minute or so, stays out of this database, as it does for as long as a
   // burst stays under a tenth of a large table.

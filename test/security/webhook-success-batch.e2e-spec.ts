@@ -21,11 +21,11 @@ let lab: StatementLab;
 let t: TestApp;
 let worker: INestApplicationContext;
 let observer: Client;
-const query = async (sql: string, params?: unknown[]): Promise<any[]> => (await observer.query(sql, params)).rows;
+let query: StatementLab['query'];
 
 beforeAll(async () => {
   lab = await statementLab();
-  ({ t, worker, observer } = lab);
+  ({ t, worker, observer, query } = lab);
 });
 afterAll(async () => {
   await lab?.close();

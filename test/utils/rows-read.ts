@@ -11,6 +11,8 @@ export interface StatementLab {
   worker: INestApplicationContext;
   /** The spec's own connection (the app's pool may be one connection). */
   observer: Client;
+  /** The rows of `sql` on the observer connection. */
+  query(sql: string, params?: unknown[]): Promise<any[]>;
   databaseUrl: string;
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export async function statementLab(): Promise<StatementLab> {
     t,
     worker,
     observer,
+    query: async (sql, params) => (await observer.query(sql, params)).rows,
     databaseUrl: stack.env.DATABASE_URL,
     async close() {
       await observer.end();
